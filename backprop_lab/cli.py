@@ -1,0 +1,62 @@
+"""The `backprop-lab` command: release | validate | demo."""
+import argparse
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from . import course
+from .validate import validate
+
+
+def release(root):
+    """Regenerate release/ from source/ with nbgrader, for every written assignment."""
+    for assignment in course.written_assignments(root):
+        course.generate(root, assignment)
+        print(f"released {assignment.name} -> {assignment.release(root).relative_to(root)}")
+
+
+def validate_course(root, workers):
+    """Validate every written assignment in parallel; print a table; return True if all pass."""
+    written = course.written_assignments(root)
+    missing = [a.name for a in course.all_assignments(root) if a not in written]
+    print(f"validating {len(written)} assignment(s) with stock nbgrader"
+          + (f" (not written yet: {', '.join(missing)})" if missing else ""), flush=True)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        reports = list(pool.map(lambda a: validate(root, a), written))
+    print(f"\n{'assignment':<26}{'graded cells':>13}{'auto pts':>10}{'manual pts':>11}"
+          f"{'solution':>10}{'blank':>8}  status")
+    for r in reports:
+        print(f"{r.assignment.name:<26}{r.graded_cells:>13}{r.autograded_points:>10g}{r.manual_points:>11g}"
+              f"{r.solution_score:>10g}{r.blank_score:>8g}  {'ok' if r.ok else 'FAILED'}")
+    for r in reports:
+        for problem in r.problems:
+            print(f"  {r.assignment.name}: {problem}")
+    print(f"\n(solution and blank are autograded points; manual points are for written answers, "
+          f"graded in formgrader) {time.perf_counter() - started:.1f} s")
+    return all(r.ok for r in reports)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="backprop-lab", description=__doc__)
+    parser.add_argument("--course", help="course folder (default: the one containing the current folder)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("release", help="regenerate release/ from source/ with nbgrader")
+    for name, text in [("validate", "check that the course is consistent and fairly graded"),
+                       ("demo", "release, then validate and print the table")]:
+        sub = commands.add_parser(name, help=text)
+        sub.add_argument("--workers", type=int, default=2, help="assignments validated at once")
+    args = parser.parse_args(argv)
+    try:
+        root = course.find_root(args.course)
+    except FileNotFoundError as error:
+        parser.error(str(error))
+    if args.command in ("release", "demo"):
+        release(root)
+    if args.command in ("validate", "demo"):
+        return 0 if validate_course(root, args.workers) else 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

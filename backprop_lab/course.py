@@ -1,0 +1,98 @@
+"""The course on disk (nbgrader_config.py, source/, release/) and stock nbgrader run over it."""
+import os
+import runpy
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from traitlets.config import Config
+
+CONFIG_FILE = "nbgrader_config.py"
+
+
+@dataclass(frozen=True)
+class Assignment:
+    name: str       # folder name, e.g. "01_loss"
+    notebook: str   # notebook name without .ipynb, e.g. "loss"
+
+    def source(self, root):
+        return Path(root) / "source" / self.name / f"{self.notebook}.ipynb"
+
+    def release(self, root):
+        return Path(root) / "release" / self.name / f"{self.notebook}.ipynb"
+
+
+def find_root(start=None):
+    """The nearest folder at or above `start` (default: cwd) that holds nbgrader_config.py."""
+    start = Path(start or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    raise FileNotFoundError(f"no {CONFIG_FILE} in {start} or above: run this inside the course folder")
+
+
+def all_assignments(root):
+    """Every assignment listed in nbgrader_config.py, in teaching order."""
+    names = runpy.run_path(str(Path(root) / CONFIG_FILE), init_globals={"get_config": Config})
+    return [Assignment(name, notebook) for name, notebook in names["ASSIGNMENTS"]]
+
+
+def written_assignments(root):
+    """The listed assignments whose source notebook exists."""
+    return [a for a in all_assignments(root) if a.source(root).is_file()]
+
+
+def nbgrader(course_dir, *args):
+    """Run one nbgrader command in `course_dir`; raise with its log if it fails."""
+    # nbgrader runs `alembic` (and jupyter finds kernels) through PATH: put our environment first.
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course_dir,
+                          capture_output=True, text=True, env={**os.environ, "PATH": path})
+    if done.returncode != 0:
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{done.stdout}{done.stderr}"[-4000:])
+    return done
+
+
+def scratch_course(root, folder, assignments):
+    """A throw-away copy of the course (config + sources of `assignments`) in `folder`."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(Path(root) / CONFIG_FILE, folder / CONFIG_FILE)
+    for assignment in assignments:
+        shutil.copytree(Path(root) / "source" / assignment.name, folder / "source" / assignment.name,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    return folder
+
+
+def generate(course_dir, assignment):
+    """nbgrader generate_assignment: writes release/<name>/ and registers it in the gradebook."""
+    nbgrader(course_dir, "generate_assignment", assignment.name, "--force")
+
+
+def autograde(course_dir, assignment):
+    """nbgrader autograde of every submission of `assignment` in submitted/."""
+    nbgrader(course_dir, "autograde", assignment.name, "--force", "--create")
+
+
+def cell_scores(course_dir, assignment):
+    """{student: {grade_id: (score, max_score)}} from the gradebook; score None = not graded yet."""
+    from nbgrader.api import Gradebook
+
+    scores = {}
+    with Gradebook(f"sqlite:///{Path(course_dir) / 'gradebook.db'}") as gradebook:
+        for submission in gradebook.assignment_submissions(assignment.name):
+            notebook = gradebook.find_submission_notebook(assignment.notebook, assignment.name,
+                                                          submission.student_id)
+            scores[submission.student_id] = {g.name: (g.score, g.max_score) for g in notebook.grades}
+    return scores
+
+
+def graded_cells(course_dir, assignment):
+    """{grade_id: (max_score, autograded)} for every graded cell, from the gradebook."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{Path(course_dir) / 'gradebook.db'}") as gradebook:
+        notebook = gradebook.find_notebook(assignment.notebook, assignment.name)
+        return {cell.name: (cell.max_score, cell.cell_type == "code") for cell in notebook.grade_cells}
