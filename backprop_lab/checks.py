@@ -42,7 +42,7 @@ def as_array(value, name, shape=None):
         _fail(f"{name} has shape {array.shape}, expected {tuple(shape)}.{_shape_hint(array.shape, tuple(shape))}")
     if not np.all(np.isfinite(array)):
         bad = np.argwhere(~np.isfinite(array))[0]
-        _fail(f"{name} contains NaN or inf (first at index {tuple(bad)}).")
+        _fail(f"{name} contains NaN or inf (first at index {tuple(int(i) for i in bad)}).")
     return array
 
 

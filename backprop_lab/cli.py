@@ -8,17 +8,17 @@ from . import course
 from .validate import validate
 
 
-def release(root):
-    """Regenerate release/ from source/ with nbgrader, for every written assignment."""
-    for assignment in course.written_assignments(root):
+def release(root, names):
+    """Regenerate release/ from source/ with nbgrader, for the chosen written assignments."""
+    for assignment in chosen(root, names):
         course.generate(root, assignment)
         print(f"released {assignment.name} -> {assignment.release(root).relative_to(root)}")
 
 
-def validate_course(root, workers):
-    """Validate every written assignment in parallel; print a table; return True if all pass."""
-    written = course.written_assignments(root)
-    missing = [a.name for a in course.all_assignments(root) if a not in written]
+def validate_course(root, names, workers):
+    """Validate the chosen written assignments in parallel; print a table; return True if all pass."""
+    written = chosen(root, names)
+    missing = [a.name for a in course.all_assignments(root) if a not in course.written_assignments(root)]
     print(f"validating {len(written)} assignment(s) with stock nbgrader"
           + (f" (not written yet: {', '.join(missing)})" if missing else ""), flush=True)
     started = time.perf_counter()
@@ -37,24 +37,36 @@ def validate_course(root, workers):
     return all(r.ok for r in reports)
 
 
+def chosen(root, names):
+    """The written assignments named (all of them when `names` is empty)."""
+    written = course.written_assignments(root)
+    unknown = set(names) - {a.name for a in written}
+    if unknown:
+        raise SystemExit(f"backprop-lab: no written assignment named {', '.join(sorted(unknown))} "
+                         f"(written: {', '.join(a.name for a in written)})")
+    return [a for a in written if not names or a.name in names]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="backprop-lab", description=__doc__)
     parser.add_argument("--course", help="course folder (default: the one containing the current folder)")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("release", help="regenerate release/ from source/ with nbgrader")
-    for name, text in [("validate", "check that the course is consistent and fairly graded"),
+    for name, text in [("release", "regenerate release/ from source/ with nbgrader"),
+                       ("validate", "check that the course is consistent and fairly graded"),
                        ("demo", "release, then validate and print the table")]:
         sub = commands.add_parser(name, help=text)
-        sub.add_argument("--workers", type=int, default=2, help="assignments validated at once")
+        sub.add_argument("assignments", nargs="*", help="assignment names (default: all written ones)")
+        if name != "release":
+            sub.add_argument("--workers", type=int, default=2, help="assignments validated at once")
     args = parser.parse_args(argv)
     try:
         root = course.find_root(args.course)
     except FileNotFoundError as error:
         parser.error(str(error))
     if args.command in ("release", "demo"):
-        release(root)
+        release(root, args.assignments)
     if args.command in ("validate", "demo"):
-        return 0 if validate_course(root, args.workers) else 1
+        return 0 if validate_course(root, args.assignments, args.workers) else 1
     return 0
 
 

@@ -24,13 +24,15 @@ def numerical_gradient(f, x, eps=DEFAULT_EPS):
     grad = np.empty(x.size)
     flat = x.reshape(-1)
     for i in range(flat.size):
-        nudged = flat.copy()
-        nudged[i] = flat[i] + eps
-        f_plus = _scalar(f(nudged.reshape(x.shape)))
-        nudged[i] = flat[i] - eps
-        f_minus = _scalar(f(nudged.reshape(x.shape)))
-        grad[i] = (f_plus - f_minus) / (2 * eps)
+        grad[i] = (_at_nudged(f, flat, i, eps, x.shape) - _at_nudged(f, flat, i, -eps, x.shape)) / (2 * eps)
     return grad.reshape(x.shape)
+
+
+def _at_nudged(f, flat, i, step, shape):
+    """f at a fresh copy of x with element i moved by `step` (a copy, in case f modifies its input)."""
+    nudged = flat.copy()
+    nudged[i] += step
+    return _scalar(f(nudged.reshape(shape)))
 
 
 def numerical_vjp(f, x, dy, eps=DEFAULT_EPS):

@@ -34,9 +34,118 @@ def epsilon_explorer():
             figure.clear_output(wait=True)
             fig, ax = plt.subplots(figsize=(6.5, 4))
             plot_epsilon_error(f, df, point.value, ax=ax, marked_eps=step.value)
-            plt.show(fig)
+            display(fig)
+            plt.close(fig)
 
     for control in (function, point, step):
         control.observe(redraw, names="value")
     redraw()
     return widgets.VBox([widgets.HBox([function, point, step]), readout, figure])
+
+
+# --- 02_activations: explore an activation, its derivative and a gradient check ----------------
+
+def activation_explorer(activations, reference=None, x_range=(-4.0, 4.0)):
+    """Choose an activation and a point x; see f, f', the tangent at x and a centered-difference check.
+
+    activations: dict name -> (f, df), callables mapping a 1-D float64 array to an array of the
+                 same shape (for example built from a layer's forward and backward).
+    reference:   optional dict name -> (f_ref, df_ref) with the same names, drawn for comparison
+                 (for example PyTorch's functions and autograd derivatives).
+    """
+    from .plots import plot_activation
+
+    names = list(activations)
+    choice = widgets.Dropdown(options=names, value=names[0], description="activation")
+    point = widgets.FloatSlider(value=0.5, min=x_range[0], max=x_range[1], step=0.05, description="x",
+                                readout_format=".2f")
+    step = widgets.FloatLogSlider(value=1e-5, base=10, min=-12, max=0, step=0.25, description="h",
+                                  readout_format=".0e")
+    readout = widgets.HTML()
+    figure = widgets.Output()
+
+    def redraw(_change=None):
+        f, df = activations[choice.value]
+        x0, h = float(point.value), float(step.value)
+        at = lambda g, value: float(np.asarray(g(np.array([value])), dtype=np.float64).reshape(-1)[0])
+        analytic = at(df, x0)
+        centered = (at(f, x0 + h) - at(f, x0 - h)) / (2 * h)
+        scale = max(abs(analytic), abs(centered))
+        error = abs(analytic - centered) / scale if scale > 0 else 0.0
+        lines = [f"f({x0:.2f}) = {at(f, x0):.10f}",
+                 f"f'({x0:.2f}) from the derivative = {analytic:.10f}",
+                 f"centered difference (f(x+h) - f(x-h)) / 2h = {centered:.10f}",
+                 f"relative error = {error:.2e}"]
+        ref = None
+        if reference is not None and choice.value in reference:
+            ref = reference[choice.value]
+            lines.insert(2, f"f'({x0:.2f}) from the reference = {at(ref[1], x0):.10f}")
+        readout.value = "<br>".join(lines)
+        with figure:
+            figure.clear_output(wait=True)
+            fig, ax = plt.subplots(figsize=(6.5, 4))
+            plot_activation(f, df, ax=ax, name=choice.value, x_range=x_range, marked_x=x0, reference=ref)
+            display(fig)
+            plt.close(fig)
+
+    for control in (choice, point, step):
+        control.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([widgets.HBox([choice, point, step]), readout, figure])
+
+
+# --- 03_linear_layer: shapes of a linear layer ---------------------------------------------------
+
+def linear_shapes_explorer():
+    """Sliders for n, in and out; redraws every array of a linear layer's forward and backward to scale."""
+    from .plots import plot_linear_shapes
+
+    sizes = {name: widgets.IntSlider(value=value, min=1, max=6, description=name)
+             for name, value in [("n", 4), ("in", 3), ("out", 2)]}
+    figure = widgets.Output()
+
+    def redraw(_change=None):
+        with figure:
+            figure.clear_output(wait=True)
+            fig = plot_linear_shapes(sizes["n"].value, sizes["in"].value, sizes["out"].value)
+            plt.show(fig)
+
+    for slider in sizes.values():
+        slider.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([widgets.HBox(list(sizes.values())), figure])
+
+
+# --- 04_mlp: how large the gradient of each layer is, as the network gets deeper -----------------
+
+def layer_gradient_explorer(gradient_norms, max_depth=8):
+    """Sliders for depth, width and weight scale; bars of each layer's weight-gradient norm.
+
+    gradient_norms(depth, width, weight_scale) -> sequence of floats, the norm of dL/dW for
+    layers 1, 2, ..., L (the caller builds the network and runs its own backpropagation).
+    """
+    depth = widgets.IntSlider(value=3, min=1, max=max_depth, description="hidden layers")
+    width = widgets.IntSlider(value=16, min=2, max=64, description="width")
+    scale = widgets.FloatLogSlider(value=1.0, base=10, min=-1, max=1, step=0.05, description="weight scale")
+    readout = widgets.HTML()
+    figure = widgets.Output()
+
+    def redraw(_change=None):
+        norms = np.asarray(gradient_norms(depth.value, width.value, scale.value), dtype=np.float64)
+        layers = np.arange(1, len(norms) + 1)
+        ratio = norms[0] / norms[-1] if norms[-1] > 0 else np.inf
+        readout.value = (f"|dL/dW| of layer 1 / |dL/dW| of layer {len(norms)} = {ratio:.3g}")
+        with figure:
+            figure.clear_output(wait=True)
+            fig, ax = plt.subplots(figsize=(6.5, 3.2))
+            ax.bar(layers, np.maximum(norms, 1e-30), color="tab:blue")
+            ax.set_yscale("log")
+            ax.set(xlabel="layer l", ylabel="norm of dL/dW[l]", xticks=layers,
+                   title="Gradient size per layer (tanh network)")
+            ax.grid(True, axis="y", alpha=0.3)
+            plt.show(fig)
+
+    for control in (depth, width, scale):
+        control.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([widgets.HBox([depth, width, scale]), readout, figure])

@@ -1,0 +1,82 @@
+import numpy as np
+import pytest
+import torch
+
+from backprop_lab import autograd_gradients, numerical_gradient, numerical_vjp, rel_error
+
+SHAPES = [(7,), (3, 4), (2, 3, 4)]
+
+
+def smooth(x):
+    return np.sum(np.sin(x) * x**2) + np.sum(np.tanh(x)) ** 2
+
+
+def smooth_gradient(x):
+    return np.cos(x) * x**2 + 2 * x * np.sin(x) + 2 * np.sum(np.tanh(x)) * (1 - np.tanh(x) ** 2)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_numerical_gradient_matches_analytic_gradient(shape):
+    x = np.random.default_rng(1).normal(size=shape)
+    assert rel_error(numerical_gradient(smooth, x), smooth_gradient(x)) < 1e-8
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_numerical_vjp_matches_analytic_vjp(shape):
+    rng = np.random.default_rng(2)
+    x, A = rng.normal(size=shape), rng.normal(size=(shape[-1], 5))
+    dy = rng.normal(size=shape[:-1] + (5,))
+    expected = ((1 - np.tanh(x @ A) ** 2) * dy) @ A.T
+    assert rel_error(numerical_vjp(lambda x_: np.tanh(x_ @ A), x, dy), expected) < 1e-8
+
+
+def test_numerical_gradient_leaves_x_alone_and_hands_f_copies():
+    x = np.arange(6.0).reshape(2, 3)
+    before = x.copy()
+    seen = []
+
+    def vandal(x_):
+        seen.append(x_)
+        total = np.sum(x_**2)
+        x_[:] = 0  # a function that scribbles on its input must not corrupt later evaluations
+        return total
+
+    assert rel_error(numerical_gradient(vandal, x), 2 * before) < 1e-8
+    np.testing.assert_array_equal(x, before)
+    assert all(a is not x for a in seen)
+
+
+def test_numerical_gradient_accepts_integer_input_and_returns_float64():
+    grad = numerical_gradient(lambda x: np.sum(x**3), np.array([1, 2]))
+    assert grad.dtype == np.float64
+    assert rel_error(grad, np.array([3.0, 12.0])) < 1e-8
+
+
+@pytest.mark.parametrize("bad_call, message", [
+    (lambda: numerical_gradient(lambda x: x, np.ones(3)), "scalar"),
+    (lambda: numerical_gradient(np.sum, np.array([1.0, np.nan])), "NaN"),
+    (lambda: numerical_gradient(np.sum, np.ones(3), eps=0), "positive"),
+    (lambda: numerical_vjp(lambda x: x, np.ones(3), np.ones(4)), "shape"),
+])
+def test_bad_input_gets_a_clear_error(bad_call, message):
+    with pytest.raises(ValueError, match=message):
+        bad_call()
+
+
+def test_rel_error():
+    assert rel_error(np.zeros(3), np.zeros(3)) == 0
+    assert rel_error([1.0, 2.0], [1.0, 2.0]) == 0
+    assert rel_error([1.0, 0.0], [1.0, 1e-12]) == pytest.approx(1e-12)  # near-zero elements do not blow up
+    assert rel_error([2.0, 4.0], [1.0, 2.0]) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="shapes"):
+        rel_error(np.ones(2), np.ones(3))
+
+
+def test_autograd_gradients_for_a_loss_and_for_a_vjp():
+    rng = np.random.default_rng(3)
+    x, W, dy = rng.normal(size=(4, 3)), rng.normal(size=(2, 3)), rng.normal(size=(4, 2))
+    [grad] = autograd_gradients(lambda t: torch.sum(t**3), x)
+    assert rel_error(grad, 3 * x**2) < 1e-12
+    dx, dW = autograd_gradients(lambda a, b: a @ b.T, x, W, dy=dy)
+    assert rel_error(dx, dy @ W) < 1e-12 and rel_error(dW, dy.T @ x) < 1e-12
+    assert dx.dtype == np.float64

@@ -1,0 +1,41 @@
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from backprop_lab import five_points  # noqa: E402
+from backprop_lab.plots import (finite_difference_errors, plot_decision_boundary,  # noqa: E402
+                                plot_epsilon_error, plot_loss_curve)
+from backprop_lab.widgets import epsilon_explorer  # noqa: E402
+
+
+def test_finite_difference_errors_show_first_and_second_order():
+    forward, centered = finite_difference_errors(np.sin, np.cos, 1.0, [1e-2, 1e-3])
+    assert 8 < forward[0] / forward[1] < 12       # error ~ h
+    assert 80 < centered[0] / centered[1] < 120   # error ~ h^2
+
+
+def test_plots_draw_on_the_given_axes():
+    x, y = five_points()
+    _, axes = plt.subplots(1, 3)
+    assert plot_loss_curve(np.linspace(1, 0.1, 50), ax=axes[0]) is axes[0]
+    assert axes[0].get_yscale() == "log"
+    assert plot_decision_boundary(lambda p: 1 / (1 + np.exp(np.sum(p**2, axis=1) - 0.5)), x, y,
+                                  ax=axes[1], resolution=20) is axes[1]
+    assert plot_decision_boundary(lambda p: np.zeros((len(p), 1)), x, y, ax=axes[2], resolution=20)
+    plt.close("all")
+    assert plot_epsilon_error(np.exp, np.exp, 0.5, marked_eps=1e-6).get_xscale() == "log"
+    plt.close("all")
+
+
+def test_epsilon_explorer_reacts_to_its_controls():
+    explorer = epsilon_explorer()
+    controls, readout = explorer.children[0].children, explorer.children[1]
+    function, point, step = controls
+    before = readout.value
+    step.value = 1e-2
+    assert readout.value != before and "e-0" in readout.value
+    function.value = "exp(x)"
+    assert f"{np.exp(point.value):.12f}" in readout.value
+    plt.close("all")
