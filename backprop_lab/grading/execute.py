@@ -1,0 +1,292 @@
+"""Run notebooks in isolated children forked from one warm parent.
+
+The parent imports the course's libraries once. For every notebook it forks a child, which
+confines itself (sandbox.py) and then acts as a kernel (kernel.py). The parent sends the child one
+cell at a time, so student code never sees the cells that come after it, and it enforces the
+per-cell timeout and the output cap. Several children run at once, one per worker.
+"""
+import json
+import os
+import selectors
+import signal
+import struct
+import time
+from dataclasses import dataclass, field
+
+HEADER = struct.Struct("!Q")
+STUDENT, LOCKED, TEST = "student", "locked", "test"
+
+
+@dataclass
+class Limits:
+    cell_timeout: float = 60.0            # seconds of one cell
+    memory_bytes: int = 6 * 2**30         # address space of the child (torch alone maps ~2 GiB)
+    file_bytes: int = 64 * 2**20          # largest file the child may write
+    output_bytes: int = 2**20             # text kept per cell
+
+
+@dataclass
+class Job:
+    """One notebook to run: its code cells in order as (kind, source)."""
+    key: str
+    cells: list
+    workdir: str
+    outputs: list = field(default_factory=list)   # per cell: list of nbformat outputs
+    counts: list = field(default_factory=list)    # per cell: execution count
+    flags: list = field(default_factory=list)     # why the submission deserves a human look
+    seconds: float = 0.0
+
+
+def warm_up():
+    """Import everything notebooks use, once, in the parent; leave it fork-safe (one thread)."""
+    import matplotlib
+    matplotlib.use("module://matplotlib_inline.backend_inline")
+    import matplotlib.pyplot  # noqa: F401
+    import numpy  # noqa: F401
+    import torch
+    torch.set_num_threads(1)  # a child forked after multi-threaded torch work can hang
+    torch.nn.functional.mse_loss(torch.zeros(1), torch.zeros(1))  # first-call initialisation
+    import ipywidgets  # noqa: F401
+    import backprop_lab.checks  # noqa: F401
+    import backprop_lab.plots  # noqa: F401
+    import backprop_lab.widgets  # noqa: F401
+    from .guard import Snapshot
+    from .kernel import Kernel
+    kernel = Kernel(Limits.output_bytes)
+    return kernel, Snapshot(kernel.shell)
+
+
+def run_all(jobs, workers, limits, confinement, kernel, snapshot, progress=None):
+    """Run every job, at most `workers` at a time. `confinement` is a dict for sandbox.confine
+    (without workdir) or None to run unconfined. Fills each job's outputs, counts and flags."""
+    waiting, running = list(jobs), {}
+    selector = selectors.DefaultSelector()
+    while waiting or running:
+        while waiting and len(running) < workers:
+            child = _Child(waiting.pop(0), limits, confinement, kernel, snapshot)
+            running[child.reader] = child
+            selector.register(child.reader, selectors.EVENT_READ, child)
+        timeout = max(0.0, min(child.deadline for child in running.values()) - time.monotonic())
+        for key, _ in selector.select(timeout):
+            key.data.on_readable()
+        for child in list(running.values()):
+            if time.monotonic() > child.deadline and not child.done:
+                child.kill("timed out and did not respond; the process was stopped")
+            if child.done:
+                selector.unregister(child.reader)
+                del running[child.reader]
+                child.close()
+                if progress:
+                    progress(child.job)
+    selector.close()
+
+
+class _Child:
+    GRACE = 5.0  # seconds past the cell timeout before the process is killed
+
+    def __init__(self, job, limits, confinement, kernel, snapshot):
+        self.job, self.limits, self.done, self.next_cell = job, limits, False, 0
+        self.started = time.monotonic()
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child never returns from here
+            os.close(to_child_w)
+            os.close(from_child_r)
+            _child_main(to_child_r, from_child_w, job.workdir, limits, confinement, kernel, snapshot)
+        os.close(to_child_r)
+        os.close(from_child_w)
+        self.writer, self.reader, self.buffer = to_child_w, from_child_r, b""
+        self.send_next()
+
+    def send_next(self):
+        if self.next_cell == len(self.job.cells):
+            self.finish()
+            return
+        kind, source = self.job.cells[self.next_cell]
+        self.deadline = time.monotonic() + self.limits.cell_timeout + self.GRACE
+        _send(self.writer, {"kind": kind, "source": source})
+
+    def on_readable(self):
+        chunk = os.read(self.reader, 1 << 20)
+        if not chunk:
+            self.died()
+            return
+        self.buffer += chunk
+        if len(self.buffer) > 4 * self.limits.output_bytes + 2**16:
+            self.kill("produced more output than the grader accepts")
+            return
+        while len(self.buffer) >= HEADER.size:
+            (size,) = HEADER.unpack_from(self.buffer)
+            if len(self.buffer) < HEADER.size + size:
+                return
+            message = self.buffer[HEADER.size:HEADER.size + size]
+            self.buffer = self.buffer[HEADER.size + size:]
+            self.receive(message)
+            if self.done:
+                return
+
+    def receive(self, message):
+        try:
+            reply = json.loads(message)
+            outputs, count, flags = _valid_outputs(reply["outputs"]), reply["count"], reply["flags"]
+            if not (count is None or type(count) is int) or not isinstance(flags, list):
+                raise TypeError("reply")
+            flags = [str(flag) for flag in flags]
+        except (ValueError, KeyError, TypeError):
+            self.kill("sent the grader a malformed reply")
+            return
+        self.job.outputs.append(outputs)
+        self.job.counts.append(count)
+        self.job.flags += [f"cell {self.next_cell + 1}: {flag}" for flag in flags]
+        self.next_cell += 1
+        self.send_next()
+
+    def finish(self):
+        self.done = True
+        self.job.seconds = time.monotonic() - self.started
+
+    def died(self):
+        status = _reap(self.pid)
+        self.fail_remaining(f"the notebook's process ended unexpectedly ({status}) while running this cell")
+
+    def kill(self, reason):
+        _kill(self.pid)
+        self.fail_remaining(f"this cell {reason}")
+
+    def fail_remaining(self, reason):
+        first = self.next_cell
+        self.job.flags.append(f"cell {first + 1}: {reason}")
+        for index in range(first, len(self.job.cells)):
+            message = reason if index == first else "not run: an earlier cell stopped the notebook's process"
+            self.job.outputs.append([_error("GraderError", message)])
+            self.job.counts.append(None)
+        self.next_cell = len(self.job.cells)
+        self.finish()
+
+    def close(self):
+        for fd in (self.writer, self.reader):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        _kill(self.pid)
+
+
+def _child_main(reader, writer, workdir, limits, confinement, kernel, snapshot):
+    status = 1
+    try:
+        os.setsid()
+        if confinement is not None:
+            from .sandbox import confine
+            confine(workdir, memory_bytes=limits.memory_bytes, file_bytes=limits.file_bytes, **confinement)
+        else:
+            os.chdir(workdir)
+        _serve(reader, writer, limits, kernel, snapshot)
+        status = 0
+    except BaseException as error:  # noqa: B036 - reported through the exit status
+        status = 3 if isinstance(error, OSError) else 1
+    finally:
+        os._exit(status)
+
+
+def _serve(reader, writer, limits, kernel, snapshot):
+    kernel.attach()
+    signal.signal(signal.SIGALRM, _on_alarm)
+    incoming = os.fdopen(reader, "rb", buffering=0)
+    while True:
+        request = _receive(incoming)
+        if request is None:
+            return
+        kind, flags = request["kind"], []
+        if kind == TEST:
+            flags = snapshot.changes(kernel.namespace)
+        if flags:
+            outputs, count = [_error("GraderIntegrityError", "not graded: " + "; ".join(flags))], None
+        else:
+            signal.setitimer(signal.ITIMER_REAL, limits.cell_timeout)
+            try:
+                outputs, count, truncated = kernel.run(request["source"])
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            if truncated:
+                outputs.append({"output_type": "stream", "name": "stdout",
+                                "text": "\n[output truncated by the grader]\n"})
+            if kind == LOCKED:
+                snapshot.remember_bindings(kernel.namespace)
+            if kind == TEST:
+                flags = snapshot.changes(kernel.namespace)
+                if flags:
+                    outputs.append(_error("GraderIntegrityError", "not graded: " + "; ".join(flags)))
+        _send(writer, {"outputs": outputs, "count": count, "flags": flags})
+
+
+class CellTimeoutError(Exception):
+    pass
+
+
+def _on_alarm(signum, frame):
+    raise CellTimeoutError("the cell ran longer than the grader's time limit")
+
+
+def _send(fd, message):
+    data = json.dumps(message, default=str).encode()
+    data = HEADER.pack(len(data)) + data
+    while data:
+        data = data[os.write(fd, data):]
+
+
+def _receive(stream):
+    header = stream.read(HEADER.size)
+    if len(header) < HEADER.size:
+        return None
+    (size,) = HEADER.unpack(header)
+    body = b""
+    while len(body) < size:
+        chunk = stream.read(size - len(body))
+        if not chunk:
+            return None
+        body += chunk
+    return json.loads(body)
+
+
+OUTPUT_KEYS = {"stream": {"output_type", "name", "text"},
+               "display_data": {"output_type", "data", "metadata"},
+               "execute_result": {"output_type", "data", "metadata", "execution_count"},
+               "error": {"output_type", "ename", "evalue", "traceback"}}
+
+
+def _valid_outputs(outputs):
+    """Outputs exactly as nbformat defines them; anything else is a forged or broken reply."""
+    if not isinstance(outputs, list):
+        raise ValueError("outputs")
+    for output in outputs:
+        if not isinstance(output, dict) or set(output) != OUTPUT_KEYS.get(output.get("output_type"), set()):
+            raise ValueError("output")
+    return outputs
+
+
+def _error(name, message):
+    return {"output_type": "error", "ename": name, "evalue": message, "traceback": [f"{name}: {message}"]}
+
+
+def _kill(pid):
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    _reap(pid)
+
+
+def _reap(pid):
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        return "already reaped"
+    if os.WIFSIGNALED(status):
+        return f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
+    return f"exit status {os.WEXITSTATUS(status)}"

@@ -1,0 +1,113 @@
+"""A minimal notebook kernel that lives inside a forked grading child.
+
+It runs one cell at a time in an IPython shell and records what a Jupyter kernel would have sent
+to the notebook: stream output, display data (including inline matplotlib figures), the
+execute_result of a trailing expression, and errors in the kernel's format.
+"""
+import io
+import sys
+
+from IPython.core.displayhook import DisplayHook
+from IPython.core.displaypub import DisplayPublisher
+from IPython.core.interactiveshell import InteractiveShell
+from traitlets.config import Config
+
+
+class CellOutputs:
+    """The nbformat outputs of the cell being run, with a cap on how much text it keeps."""
+
+    def __init__(self, limit_bytes):
+        self.items, self.limit, self.size, self.truncated = [], limit_bytes, 0, False
+
+    def add(self, output):
+        self.items.append(output)
+
+    def stream(self, name, text):
+        if self.size + len(text) > self.limit:
+            text = text[: max(0, self.limit - self.size)]
+            self.truncated = True
+        self.size += len(text)
+        if not text:
+            return
+        if self.items and self.items[-1].get("output_type") == "stream" and self.items[-1]["name"] == name:
+            self.items[-1]["text"] += text
+        else:
+            self.items.append({"output_type": "stream", "name": name, "text": text})
+
+
+class _Stream(io.TextIOBase):
+    def __init__(self, kernel, name):
+        self.kernel, self.name = kernel, name
+
+    def writable(self):
+        return True
+
+    def write(self, text):
+        self.kernel.outputs.stream(self.name, str(text))
+        return len(text)
+
+
+class _Publisher(DisplayPublisher):
+    def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
+        outputs = self.shell.grading_kernel.outputs
+        outputs.add({"output_type": "display_data", "data": dict(data), "metadata": dict(metadata or {})})
+
+    def clear_output(self, wait=False):
+        self.shell.grading_kernel.outputs.items.clear()
+
+
+class _DisplayHook(DisplayHook):
+    """Records the value of a cell's trailing expression as an execute_result."""
+
+    def start_displayhook(self):
+        self._result = {"output_type": "execute_result", "execution_count": self.prompt_count,
+                        "data": {}, "metadata": {}}
+
+    def write_output_prompt(self):
+        pass
+
+    def write_format_data(self, format_dict, md_dict=None):
+        self._result["data"], self._result["metadata"] = dict(format_dict), dict(md_dict or {})
+
+    def finish_displayhook(self):
+        self.shell.grading_kernel.outputs.add(self._result)
+
+
+class _Shell(InteractiveShell):
+    displayhook_class = _DisplayHook
+
+    def init_display_pub(self):
+        self.display_pub = _Publisher(shell=self, parent=self)
+        self.configurables.append(self.display_pub)
+
+    def enable_gui(self, gui=None):
+        pass  # inline figures need no event loop
+
+    def _showtraceback(self, etype, evalue, stb):
+        self.grading_kernel.outputs.add({"output_type": "error", "ename": etype.__name__,
+                                         "evalue": str(evalue), "traceback": list(stb)})
+
+
+class Kernel:
+    def __init__(self, output_limit_bytes):
+        self.output_limit = output_limit_bytes
+        self.outputs = CellOutputs(output_limit_bytes)
+        config = Config()
+        config.HistoryManager.enabled = False  # no history thread: the parent must stay fork-safe
+        self.shell = _Shell.instance(config=config, colors="NoColor")
+        self.shell.grading_kernel = self
+        self.shell.enable_matplotlib("inline")
+
+    def attach(self):
+        """Route print() and warnings into the cell's outputs (called in the child only)."""
+        sys.stdout, sys.stderr = _Stream(self, "stdout"), _Stream(self, "stderr")
+
+    @property
+    def namespace(self):
+        return self.shell.user_ns
+
+    def run(self, source):
+        """Run one cell; return (outputs, execution_count, truncated)."""
+        self.outputs = CellOutputs(self.output_limit)
+        self.shell.run_cell(source, store_history=True)
+        return self.outputs.items, self.shell.execution_count - 1, self.outputs.truncated
