@@ -1,8 +1,10 @@
-"""The `backprop-lab` command: release | validate | demo."""
+"""The `backprop-lab` command: release | validate | grade | demo."""
 import argparse
+import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from . import course
 from .validate import validate
@@ -37,6 +39,41 @@ def validate_course(root, names, workers):
     return all(r.ok for r in reports)
 
 
+def grade_class(root, args):
+    """Grade every submission; print the grade table and every flagged submission."""
+    import logging
+
+    from .grading.grade import grade
+
+    logging.basicConfig(level=logging.ERROR, format="%(name)s: %(message)s")
+
+    submitted = args.submissions or root / "submitted"
+    submissions, rows, seconds = grade(root, submitted, workers=args.workers, cell_timeout=args.timeout,
+                                       confine=not args.no_sandbox)
+    totals = {}
+    for row in rows:
+        key = (row["student"], row["assignment"])
+        got, top = totals.get(key, (0.0, 0.0))
+        totals[key] = (got + (row["score"] or 0), top + row["max_score"])
+    width = max(len(s.student) for s in submissions) + 2
+    print(f"\n{'student':<{width}}{'assignment':<26}{'score':>11}  notes")
+    for s in submissions:
+        got, top = totals[(s.student, s.assignment.name)]
+        notes = "FLAGGED" if s.flags else ("repaired" if s.problems else "")
+        print(f"{s.student:<{width}}{s.assignment.name:<26}{got:>6g} / {top:<3g}  {notes}")
+    flagged = [s for s in submissions if s.flags or s.problems]
+    if flagged:
+        print("\nsubmissions that need a look:")
+        for s in flagged:
+            for reason in s.problems + s.flags:
+                print(f"  {s.student}/{s.assignment.name}: {reason}")
+    executed = [s for s in submissions if not s.reused]
+    print(f"\n{len(submissions)} notebook(s) graded in {seconds:.1f} s ({len(executed)} run, "
+          f"{len(submissions) - len(executed)} unchanged since the last run). Written: gradebook.db, "
+          "autograded/, feedback/, grades.csv, cell_results.csv")
+    return 0
+
+
 def chosen(root, names):
     """The written assignments named (all of them when `names` is empty)."""
     written = course.written_assignments(root)
@@ -58,11 +95,19 @@ def main(argv=None):
         sub.add_argument("assignments", nargs="*", help="assignment names (default: all written ones)")
         if name != "release":
             sub.add_argument("--workers", type=int, default=2, help="assignments validated at once")
+    sub = commands.add_parser("grade", help="grade every submission, isolated and in parallel")
+    sub.add_argument("submissions", nargs="?", type=Path,
+                     help="folder of <student>/<assignment>/ submissions (default: submitted/)")
+    sub.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="notebooks run at once")
+    sub.add_argument("--timeout", type=float, default=60.0, help="seconds allowed per cell")
+    sub.add_argument("--no-sandbox", action="store_true", help="do not hide the course from student code")
     args = parser.parse_args(argv)
     try:
         root = course.find_root(args.course)
     except FileNotFoundError as error:
         parser.error(str(error))
+    if args.command == "grade":
+        return grade_class(root, args)
     if args.command in ("release", "demo"):
         release(root, args.assignments)
     if args.command in ("validate", "demo"):

@@ -11,7 +11,7 @@ SMOOTH_FUNCTIONS = {
     "sin(x)": (np.sin, np.cos),
     "exp(x)": (np.exp, np.exp),
     "x³": (lambda x: x**3, lambda x: 3 * x**2),
-    "tanh(x)": (np.tanh, lambda x: 1 - np.tanh(x) ** 2),
+    "cos(x²)": (lambda x: np.cos(x**2), lambda x: -2 * x * np.sin(x**2)),
 }
 
 
@@ -149,3 +149,73 @@ def layer_gradient_explorer(gradient_norms, max_depth=8):
         control.observe(redraw, names="value")
     redraw()
     return widgets.VBox([widgets.HBox([depth, width, scale]), readout, figure])
+
+
+# --- 05_five_point_training: retrain a network and redraw its loss curve and decision boundary ---
+
+def training_explorer(build_network, train, x, y, hidden_sizes=(5, 3), learning_rate=1.0, epochs=500,
+                      init_scale=1.0, seed=0):
+    """Controls for the hidden sizes, learning rate, epochs, initial weight scale and seed; every
+    change trains a fresh network and redraws its loss curve and decision boundary.
+
+    build_network(hidden_sizes, init_scale, seed) -> a fresh network; its forward(points) maps an
+                  (m, 2) array of points to outputs in [0, 1] of shape (m, 1) or (m,);
+    train(x, y, net, epochs, lr) -> (net, losses), a 1-D sequence of losses;
+    x: (n, 2) points, y: their labels (n, 1).
+    Both functions come from the notebook: this module trains nothing by itself.
+    """
+    import time
+
+    from .plots import plot_decision_boundary, plot_loss_curve
+
+    sizes = widgets.Text(value=", ".join(str(s) for s in hidden_sizes), description="hidden sizes",
+                         continuous_update=False, placeholder="e.g. 5, 3")
+    rate = widgets.FloatLogSlider(value=learning_rate, base=10, min=-3, max=2, step=0.1,
+                                  description="learning rate", readout_format=".3g", continuous_update=False)
+    steps = widgets.IntSlider(value=epochs, min=10, max=3000, step=10, description="epochs",
+                              continuous_update=False)
+    scale = widgets.FloatSlider(value=init_scale, min=0.0, max=10.0, step=0.05, description="init scale",
+                                continuous_update=False)
+    seeds = widgets.IntSlider(value=seed, min=0, max=30, description="seed", continuous_update=False)
+    readout = widgets.HTML()
+    figure = widgets.Output()
+
+    def parse_sizes(text):
+        parts = [part for part in text.replace(",", " ").split() if part]
+        values = [int(part) for part in parts]
+        if not values or min(values) < 1:
+            raise ValueError
+        return values
+
+    def redraw(_change=None):
+        try:
+            hidden = parse_sizes(sizes.value)
+        except ValueError:
+            readout.value = "<b>hidden sizes</b>: write positive integers separated by commas, e.g. <code>5, 3</code>"
+            return
+        started = time.perf_counter()
+        try:
+            net = build_network(hidden, scale.value, seeds.value)
+            net, losses = train(np.array(x, dtype=np.float64), np.array(y, dtype=np.float64), net,
+                                steps.value, rate.value)
+            losses = np.asarray(losses, dtype=np.float64).reshape(-1)
+        except Exception as error:  # the notebook's code is unfinished or raised: say so, do not crash
+            readout.value = f"training failed: {type(error).__name__}: {error}"
+            return
+        seconds = time.perf_counter() - started
+        first = f"{losses[0]:.4g}" if losses.size else "-"
+        last = f"{losses[-1]:.4g}" if losses.size else "-"
+        readout.value = (f"network 2 → {' → '.join(map(str, hidden))} → 1 &nbsp; | &nbsp; loss {first} → {last}"
+                         f" after {losses.size} epochs &nbsp; | &nbsp; trained in {seconds:.2f} s")
+        with figure:
+            figure.clear_output(wait=True)
+            fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+            plot_loss_curve(losses, ax=left)
+            plot_decision_boundary(net.forward, x, y, ax=right, resolution=80)
+            fig.tight_layout()
+            plt.show(fig)
+
+    for control in (sizes, rate, steps, scale, seeds):
+        control.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([widgets.HBox([sizes, rate, steps]), widgets.HBox([scale, seeds]), readout, figure])

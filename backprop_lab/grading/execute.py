@@ -31,9 +31,10 @@ class Job:
     key: str
     cells: list
     workdir: str
+    digest: str = ""                              # what was run, to skip it on a re-run
     outputs: list = field(default_factory=list)   # per cell: list of nbformat outputs
     counts: list = field(default_factory=list)    # per cell: execution count
-    flags: list = field(default_factory=list)     # why the submission deserves a human look
+    flags: list = field(default_factory=list)     # [cell number, why it deserves a human look]
     seconds: float = 0.0
 
 
@@ -138,7 +139,7 @@ class _Child:
             return
         self.job.outputs.append(outputs)
         self.job.counts.append(count)
-        self.job.flags += [f"cell {self.next_cell + 1}: {flag}" for flag in flags]
+        self.job.flags += [[self.next_cell + 1, flag] for flag in flags]
         self.next_cell += 1
         self.send_next()
 
@@ -156,7 +157,7 @@ class _Child:
 
     def fail_remaining(self, reason):
         first = self.next_cell
-        self.job.flags.append(f"cell {first + 1}: {reason}")
+        self.job.flags.append([first + 1, reason])
         for index in range(first, len(self.job.cells)):
             message = reason if index == first else "not run: an earlier cell stopped the notebook's process"
             self.job.outputs.append([_error("GraderError", message)])
@@ -212,6 +213,12 @@ def _serve(reader, writer, limits, kernel, snapshot):
             if truncated:
                 outputs.append({"output_type": "stream", "name": "stdout",
                                 "text": "\n[output truncated by the grader]\n"})
+                flags.append("printed more output than the grader keeps (truncated)")
+            errors = {output.get("ename") for output in outputs}
+            if "CellTimeoutError" in errors:
+                flags.append(f"timed out after {limits.cell_timeout:g} s")
+            if "MemoryError" in errors:
+                flags.append("ran out of memory")
             if kind == LOCKED:
                 snapshot.remember_bindings(kernel.namespace)
             if kind == TEST:

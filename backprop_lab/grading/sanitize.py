@@ -1,0 +1,114 @@
+"""Turn whatever a student handed in into a notebook nbgrader can grade.
+
+Step 1, `repair`: read the file however damaged it is (empty, not UTF-8, not JSON, old nbformat,
+cells with missing fields). What cannot be read is replaced by the blank release notebook, which
+earns zero, and the reason is recorded. Step 2, `sanitize`: nbgrader's own sanitize
+preprocessors, with deleted graded cells added back from the gradebook.
+"""
+import json
+
+import nbformat
+from nbgrader.converters import Autograde
+from traitlets.config import Config
+
+MAX_CODE_CELLS = 2000
+CELL_KEYS = {"code": {"id", "cell_type", "metadata", "source", "outputs", "execution_count"},
+             "markdown": {"id", "cell_type", "metadata", "source", "attachments"},
+             "raw": {"id", "cell_type", "metadata", "source", "attachments"}}
+
+def repair(path, release_path):
+    """(notebook, problems): the submission as a valid nbformat-4 notebook, and what was wrong."""
+    if not path.is_file():
+        return _blank(release_path, "the notebook is missing from the submission")
+    raw = path.read_bytes()
+    if not raw.strip():
+        return _blank(release_path, "the notebook file is empty")
+    problems = []
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("utf-8", errors="replace")
+        problems.append("the file is not valid UTF-8 (undecodable bytes were replaced)")
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        return _blank(release_path, f"the file is not valid notebook JSON ({error})")
+    if not isinstance(data, dict) or not isinstance(data.get("cells", data.get("worksheets")), list):
+        return _blank(release_path, "the file is JSON but not a notebook")
+    try:
+        notebook = nbformat.reads(json.dumps(data), as_version=4)
+    except Exception as error:  # nbformat raises several unrelated types for odd input
+        return _blank(release_path, f"nbformat cannot read the notebook ({error})")
+    if data.get("nbformat", 4) < 4:
+        problems.append(f"old notebook format {data.get('nbformat')} was upgraded to 4")
+    notebook, fixes = _fix_cells(notebook)
+    problems += fixes
+    if sum(cell.cell_type == "code" for cell in notebook.cells) > MAX_CODE_CELLS:
+        return _blank(release_path, f"the notebook has more than {MAX_CODE_CELLS} code cells")
+    return notebook, problems
+
+
+def _fix_cells(notebook):
+    """Give every cell the fields nbformat requires, with the right types; drop unknown cells."""
+    problems, kept = [], []
+    for cell in notebook.cells:
+        kind = cell.get("cell_type")
+        if kind not in CELL_KEYS:
+            problems.append(f"a cell of unknown type {kind!r} was dropped")
+            continue
+        source = cell.get("source", "")
+        cell["source"] = "".join(map(str, source)) if isinstance(source, list) else str(source)
+        if not isinstance(cell.get("metadata"), dict):
+            cell["metadata"] = nbformat.from_dict({})
+        if kind == "code":
+            cell["outputs"] = []  # nbgrader clears them anyway; broken ones must not stop it first
+            if not isinstance(cell.get("execution_count"), int):
+                cell["execution_count"] = None
+        for key in set(cell) - CELL_KEYS[kind]:
+            del cell[key]
+        kept.append(cell)
+    notebook.cells = kept
+    notebook.nbformat, notebook.nbformat_minor = 4, max(notebook.get("nbformat_minor", 5), 5)
+    notebook = nbformat.from_dict(nbformat.validator.normalize(notebook)[1])
+    try:
+        nbformat.validate(notebook)
+    except nbformat.ValidationError as error:
+        problems.append(f"the notebook still does not validate: {error.message}"[:200])
+    return notebook, problems
+
+
+def _blank(release_path, reason):
+    return nbformat.read(release_path, as_version=4), [f"{reason}: graded as the blank release (zero)"]
+
+
+def sanitize_config(config):
+    """The course config plus what the grader changes: deleted graded cells are restored."""
+    merged = Config(config)
+    merged.OverwriteCells.add_missing_cells = True
+    return merged
+
+
+def sanitize(notebook, config, db_url, assignment, notebook_name, student):
+    """nbgrader's sanitize pipeline: clear outputs, fix ids and kernelspec, restore locked and
+    test cells from the gradebook (adding back deleted ones), check metadata."""
+    resources = {"nbgrader": {"db_url": db_url, "assignment": assignment, "notebook": notebook_name,
+                              "student": student}}
+    for preprocessor in Autograde.sanitize_preprocessors.default():
+        notebook, resources = preprocessor(config=config).preprocess(notebook, resources)
+    return notebook
+
+
+def tampered_cells(submitted, release):
+    """Locked cells of the release that the student deleted or edited (nbgrader restores them)."""
+    def locked(notebook):
+        return {cell.metadata["nbgrader"]["grade_id"]: cell.source for cell in notebook.cells
+                if cell.metadata.get("nbgrader", {}).get("locked") and "grade_id" in cell.metadata["nbgrader"]}
+
+    theirs = locked(submitted)
+    problems = []
+    for grade_id, source in locked(release).items():
+        if grade_id not in theirs:
+            problems.append(f"the locked cell {grade_id!r} was deleted (restored from the gradebook)")
+        elif theirs[grade_id].strip() != source.strip():
+            problems.append(f"the locked cell {grade_id!r} was edited (restored from the gradebook)")
+    return problems

@@ -1,0 +1,71 @@
+"""Scoring is nbgrader's own: `nbgrader autograde` runs as usual, except that its Execute step
+replays the outputs our isolated children produced instead of starting a kernel."""
+import json
+import logging
+import warnings
+from pathlib import Path
+
+import nbformat
+
+from nbgrader.converters import Autograde, GenerateFeedback
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Unicode
+from traitlets.config import Config
+
+from .execute import _error
+
+
+class ReplayOutputs(NbGraderPreprocessor):
+    """Stand-in for nbgrader's Execute: copies recorded outputs into the sanitized notebook."""
+
+    executed_dir = Unicode("", help="folder of <student>/<assignment>/<notebook>.json").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        path = Path(self.executed_dir) / info["student"] / info["assignment"] / f"{info['notebook']}.json"
+        recorded = json.loads(path.read_text()) if path.is_file() else {"cells": []}
+        code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
+        for index, cell in enumerate(code_cells):
+            run = recorded["cells"][index] if index < len(recorded["cells"]) else None
+            if run is None or run["source"] != cell.source:
+                cell.outputs = [_error("GraderError", "this cell was not run by the grader")]
+                cell.execution_count = None
+            else:
+                cell.outputs, cell.execution_count = nbformat.from_dict(run["outputs"]), run["count"]
+        return nb, resources
+
+
+def grading_config(course_config, submitted_directory, executed_dir):
+    config = Config(course_config)
+    config.CourseDirectory.submitted_directory = str(submitted_directory)
+    config.OverwriteCells.add_missing_cells = True
+    config.ReplayOutputs.executed_dir = str(executed_dir)
+    steps = Autograde.autograde_preprocessors.default()
+    config.Autograde.autograde_preprocessors = [ReplayOutputs if step.__name__ == "Execute" else step
+                                                for step in steps]
+    config.Autograde.create_student = True
+    return config
+
+
+def autograde(root, assignment, config):
+    """nbgrader autograde of every staged submission: gradebook and autograded/."""
+    _convert(Autograde, root, assignment, config)
+
+
+def generate_feedback(root, assignment, config):
+    """nbgrader generate_feedback: HTML per student in feedback/."""
+    _convert(GenerateFeedback, root, assignment, config)
+
+
+def _convert(converter_class, root, assignment, config):
+    coursedir = CourseDirectory(config=config, root=str(root))
+    coursedir.assignment_id = assignment
+    converter = converter_class(coursedir=coursedir, config=config)
+    converter.force = True
+    converter.log = logging.getLogger("nbgrader")  # errors reach the terminal, chatter does not
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", module="sqlalchemy")
+        warnings.filterwarnings("ignore", message=".*not in session.*")
+        warnings.filterwarnings("ignore", message="Cell is missing an id field")
+        converter.start()
