@@ -49,7 +49,7 @@ def grade_class(root, args):
 
     submitted = args.submissions or root / "submitted"
     submissions, rows, seconds = grade(root, submitted, workers=args.workers, cell_timeout=args.timeout,
-                                       confine=not args.no_sandbox)
+                                       confine=not args.no_sandbox, figures=args.figures)
     totals = {}
     for row in rows:
         key = (row["student"], row["assignment"])
@@ -101,6 +101,7 @@ def main(argv=None):
     sub.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="notebooks run at once")
     sub.add_argument("--timeout", type=float, default=60.0, help="seconds allowed per cell")
     sub.add_argument("--no-sandbox", action="store_true", help="do not hide the course from student code")
+    sub.add_argument("--figures", action="store_true", help="render plots into autograded notebooks and feedback")
     args = parser.parse_args(argv)
     try:
         root = course.find_root(args.course)

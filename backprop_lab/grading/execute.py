@@ -11,6 +11,7 @@ import selectors
 import signal
 import struct
 import time
+import warnings
 from dataclasses import dataclass, field
 
 HEADER = struct.Struct("!Q")
@@ -38,10 +39,15 @@ class Job:
     seconds: float = 0.0
 
 
-def warm_up():
-    """Import everything notebooks use, once, in the parent; leave it fork-safe (one thread)."""
+def warm_up(figures=False):
+    """Import everything notebooks use, once, in the parent; leave it fork-safe (one thread).
+
+    With figures=False plots are drawn but never rendered to PNG (rendering is most of the run
+    time of a plotting cell, and no grade depends on it); figures=True keeps them for feedback.
+    """
     import matplotlib
-    matplotlib.use("module://matplotlib_inline.backend_inline")
+    matplotlib.use("module://matplotlib_inline.backend_inline" if figures else "agg")
+    warnings.filterwarnings("ignore", message=".*non-interactive, and thus cannot be shown")
     import matplotlib.pyplot  # noqa: F401
     import numpy  # noqa: F401
     import torch
@@ -53,7 +59,7 @@ def warm_up():
     import backprop_lab.widgets  # noqa: F401
     from .guard import Snapshot
     from .kernel import Kernel
-    kernel = Kernel(Limits.output_bytes)
+    kernel = Kernel(Limits.output_bytes, figures)
     return kernel, Snapshot(kernel.shell)
 
 

@@ -44,7 +44,7 @@ def find_submissions(submitted, assignments):
     return found
 
 
-def grade(root, submitted, workers=2, cell_timeout=60.0, confine=True, log=print):
+def grade(root, submitted, workers=2, cell_timeout=60.0, confine=True, figures=False, log=print):
     root, submitted = Path(root).resolve(), Path(submitted).resolve()
     started = time.perf_counter()
     config = _course_config(root)
@@ -56,11 +56,11 @@ def grade(root, submitted, workers=2, cell_timeout=60.0, confine=True, log=print
 
     staging = root / ".grading"
     staged, executed, work = staging / "submitted", staging / "executed", staging / "work"
-    kernel, snapshot = execute.warm_up()
+    kernel, snapshot = execute.warm_up(figures)
     db_url = f"sqlite:///{root / 'gradebook.db'}"
     jobs = []
     for submission in submissions:
-        job = _prepare(submission, root, staged, executed, work, config, db_url)
+        job = _prepare(submission, root, staged, executed, work, config, db_url, figures)
         if job:
             jobs.append((submission, job))
     confinement = _confinement(root, staging, confine, log)
@@ -121,7 +121,7 @@ def _ensure_in_gradebook(root, assignments, log):
         course.generate(root, assignment)
 
 
-def _prepare(submission, root, staged, executed, work, config, db_url):
+def _prepare(submission, root, staged, executed, work, config, db_url, figures):
     """Stage a repaired copy, sanitize it, and return the execution Job (None if already run)."""
     a = submission.assignment
     target = staged / submission.student / a.name
@@ -138,7 +138,7 @@ def _prepare(submission, root, staged, executed, work, config, db_url):
     clean = sanitize.sanitize(nbformat.from_dict(notebook), sanitize.sanitize_config(config), db_url,
                               a.name, a.notebook, submission.student)
     cells = [(_kind(cell), cell.source) for cell in clean.cells if cell.cell_type == "code"]
-    digest = hashlib.sha256(json.dumps([GRADER_VERSION, cells]).encode()).hexdigest()
+    digest = hashlib.sha256(json.dumps([GRADER_VERSION, figures, cells]).encode()).hexdigest()
     path = _executed_path(executed, submission)
     if path.is_file() and json.loads(path.read_text()).get("digest") == digest:
         submission.reused = True

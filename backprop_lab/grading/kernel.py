@@ -89,14 +89,18 @@ class _Shell(InteractiveShell):
 
 
 class Kernel:
-    def __init__(self, output_limit_bytes):
+    def __init__(self, output_limit_bytes, figures):
         self.output_limit = output_limit_bytes
         self.outputs = CellOutputs(output_limit_bytes)
         config = Config()
         config.HistoryManager.enabled = False  # no history thread: the parent must stay fork-safe
         self.shell = _Shell.instance(config=config, colors="NoColor")
         self.shell.grading_kernel = self
-        self.shell.enable_matplotlib("inline")
+        if figures:
+            self.shell.enable_matplotlib("inline")
+        else:  # as the inline backend does, but without rendering: drop figures after each cell
+            import matplotlib.pyplot as plt
+            self.shell.events.register("post_execute", lambda: plt.close("all"))
 
     def attach(self):
         """Route print() and warnings into the cell's outputs (called in the child only)."""
