@@ -1,0 +1,11 @@
+"""Zeroes the negative entries of x in place and returns x itself."""
+# lose: test_relu_state
+# %% relu_layer
+class ReLU:
+    def forward(self, x):
+        x[x < 0] = 0
+        self.x = x
+        return x
+
+    def backward(self, dy):
+        return dy * (self.x > 0)
