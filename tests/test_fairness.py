@@ -1,15 +1,13 @@
-"""Hidden tests are fair: stock `nbgrader autograde` gives every correct variant full marks, and
-every realistic mistake loses points exactly on the cells that test what it got wrong."""
-import shutil
-from concurrent.futures import ThreadPoolExecutor
-
-import nbformat
+"""Hidden tests are fair: every correct variant gets full marks, and every realistic mistake loses
+points exactly on the cells that test what it got wrong. The whole corpus is graded once by
+`backprop-lab grade` (nbgrader's own scoring, see test_parity.py for the equivalence with stock
+`nbgrader autograde`)."""
 import pytest
 
 from backprop_lab import course
-from variants import build_submission, variants
-
+from classes import grade_with_backprop_lab, scratch_class, student_notebook
 from conftest import ROOT, fairness_rows
+from variants import variants
 
 ASSIGNMENTS = [a for a in course.written_assignments(ROOT) if variants(a.name)]
 CASES = [(a, v) for a in ASSIGNMENTS for v in variants(a.name)]
@@ -17,33 +15,20 @@ CASES = [(a, v) for a in ASSIGNMENTS for v in variants(a.name)]
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """grade(assignment) -> {variant: {test cell: (score, max)}}, autograding each assignment once."""
+    """grade(assignment) -> {variant: {test cell: (score, max)}}, grading each assignment's
+    variants once, in one batch (so `-k <assignment>` grades only that assignment)."""
     cache = {}
 
     def grade(assignment):
         if assignment.name not in cache:
-            cache[assignment.name] = autograde_variants(assignment, tmp_path_factory.mktemp(assignment.name))
+            submissions = {(v.name, assignment.name): student_notebook(assignment, v)
+                           for v in variants(assignment.name)}
+            scratch = scratch_class(tmp_path_factory.mktemp(assignment.name) / "course", submissions)
+            _, scores = grade_with_backprop_lab(scratch, "--timeout", "30")
+            cache[assignment.name] = {student: cells for (student, _), cells in scores.items()}
         return cache[assignment.name]
 
     return grade
-
-
-def autograde_variants(assignment, folder, shards=2):
-    """Stock nbgrader grades one notebook at a time: split the class over `shards` copies of the
-    course and grade them side by side (one per core)."""
-    first = course.scratch_course(ROOT, folder / "shard0", [assignment])
-    course.generate(first, assignment)
-    courses = [first] + [shutil.copytree(first, folder / f"shard{i}") for i in range(1, shards)]
-    for i, variant in enumerate(variants(assignment.name)):
-        student_folder = courses[i % shards] / "submitted" / variant.name / assignment.name
-        student_folder.mkdir(parents=True)
-        notebook = build_submission(assignment.release(first), assignment.source(first), variant)
-        nbformat.write(notebook, student_folder / f"{assignment.notebook}.ipynb")
-    with ThreadPoolExecutor(shards) as pool:
-        list(pool.map(lambda scratch: course.autograde(scratch, assignment), courses))
-    auto = {cell for cell, (_, autograded) in course.graded_cells(first, assignment).items() if autograded}
-    return {student: {cell: score for cell, score in cells.items() if cell in auto}
-            for scratch in courses for student, cells in course.cell_scores(scratch, assignment).items()}
 
 
 def test_every_assignment_has_fairness_evidence():
@@ -53,6 +38,8 @@ def test_every_assignment_has_fairness_evidence():
         kinds = [v.correct for v in variants(assignment.name)]
         assert kinds.count(True) >= 3, f"{assignment.name}: at least 3 correct variants"
         assert kinds.count(False) >= 8, f"{assignment.name}: at least 8 mistakes"
+
+
 @pytest.mark.parametrize("assignment, variant", CASES, ids=[f"{a.name}/{v.name}" for a, v in CASES])
 def test_variant_scores_as_expected(graded, assignment, variant):
     scores = graded(assignment)[variant.name]

@@ -96,11 +96,14 @@ class Kernel:
         config.HistoryManager.enabled = False  # no history thread: the parent must stay fork-safe
         self.shell = _Shell.instance(config=config, colors="NoColor")
         self.shell.grading_kernel = self
+        import matplotlib.pyplot as plt
         if figures:
             self.shell.enable_matplotlib("inline")
         else:  # as the inline backend does, but without rendering: drop figures after each cell
-            import matplotlib.pyplot as plt
             self.shell.events.register("post_execute", lambda: plt.close("all"))
+        # pyplot hooks itself into IPython on its first figure; do it now, before the snapshot
+        # that tells student tampering from library set-up
+        plt.close(plt.figure())
 
     def attach(self):
         """Route print() and warnings into the cell's outputs (called in the child only)."""

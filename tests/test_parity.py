@@ -1,0 +1,42 @@
+"""`backprop-lab grade` scores honest work exactly as stock `nbgrader autograde` does, cell by cell,
+on a corpus drawn from every assignment: correct and partly correct variants, the blank release,
+and a notebook whose first exercise crashes."""
+import nbformat
+
+from backprop_lab import course
+from classes import grade_with_backprop_lab, grade_with_nbgrader, scratch_class, student_notebook
+from conftest import ROOT
+from variants import variants
+
+PER_ASSIGNMENT = 2  # correct variants and mistakes taken from each assignment
+
+
+def corpus():
+    submissions = {}
+    for assignment in course.written_assignments(ROOT):
+        kept = variants(assignment.name)
+        chosen = ([v for v in kept if v.correct][:PER_ASSIGNMENT]
+                  + [v for v in kept if not v.correct][:PER_ASSIGNMENT])
+        for variant in chosen:
+            submissions[(f"{assignment.name[:2]}-{variant.name}", assignment.name)] = student_notebook(assignment, variant)
+        submissions[("blank", assignment.name)] = nbformat.read(assignment.release(ROOT), as_version=4)
+        crashing = nbformat.read(assignment.release(ROOT), as_version=4)
+        first_exercise = next(c for c in crashing.cells if c.metadata.get("nbgrader", {}).get("solution")
+                              and c.cell_type == "code")
+        first_exercise.source = "undefined_name + 1\n" + first_exercise.source
+        submissions[("crashing", assignment.name)] = crashing
+    return submissions
+
+
+def test_backprop_lab_grade_matches_stock_nbgrader(tmp_path):
+    submissions = corpus()
+    assert len(submissions) >= 30
+    scratch = scratch_class(tmp_path / "course", submissions)
+    stock = grade_with_nbgrader(scratch)
+    _, ours = grade_with_backprop_lab(scratch, "--timeout", "30")
+    assert set(ours) == set(stock) == set(submissions)
+    differences = [f"{student}/{assignment} {cell}: nbgrader {stock_cells[cell]}, ours {ours[(student, assignment)].get(cell)}"
+                   for (student, assignment), stock_cells in stock.items()
+                   for cell in stock_cells if ours[(student, assignment)].get(cell) != stock_cells[cell]]
+    assert not differences, "\n".join(differences)
+    assert any(score for cells in ours.values() for score, _ in cells.values())  # not all zero
