@@ -1,0 +1,12 @@
+"""Writes the weight gradients with element-wise products, as in the one-example table
+(dW3 = dz * h3): the shapes are right only when the batch holds a single example."""
+# lose: test_three_layer_backward_batch test_three_layer_backward_random_weights test_three_layer_backward_sgd test_three_layer_backward_no_autograd
+# %% three_layer_backward
+def three_layer_backward(model, x, y):
+    with torch.no_grad():
+        h, v = model(x)
+        dz = (h - y) / x.shape[0]
+        dz3 = (dz @ model.fc3.weight) * (v["z3"] > 0)
+        dz2 = (dz3 @ model.fc2.weight) * (v["z2"] > 0)
+        return {"fc1.weight": dz2.T * x, "fc1.bias": dz2.sum(0), "fc2.weight": dz3.T * v["h2"],
+                "fc2.bias": dz3.sum(0), "fc3.weight": dz * v["h3"], "fc3.bias": dz.sum(0)}
