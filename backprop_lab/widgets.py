@@ -143,7 +143,7 @@ def layer_gradient_explorer(gradient_norms, max_depth=8):
             ax.set(xlabel="layer l", ylabel="norm of dL/dW[l]", xticks=layers,
                    title="Gradient size per layer (tanh network)")
             ax.grid(True, axis="y", alpha=0.3)
-            plt.show(fig)
+            plt.show()
 
     for control in (depth, width, scale):
         control.observe(redraw, names="value")
@@ -200,7 +200,9 @@ def training_explorer(build_network, train, x, y, hidden_sizes=(5, 3), learning_
                                 steps.value, rate.value)
             losses = np.asarray(losses, dtype=np.float64).reshape(-1)
         except Exception as error:  # the notebook's code is unfinished or raised: say so, do not crash
-            readout.value = f"training failed: {type(error).__name__}: {error}"
+            detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+            readout.value = (f"training failed ({detail}). Finish and test NeuralNetwork and train, "
+                             "then change any control to train again.")
             return
         seconds = time.perf_counter() - started
         first = f"{losses[0]:.4g}" if losses.size else "-"
@@ -209,11 +211,11 @@ def training_explorer(build_network, train, x, y, hidden_sizes=(5, 3), learning_
                          f" after {losses.size} epochs &nbsp; | &nbsp; trained in {seconds:.2f} s")
         with figure:
             figure.clear_output(wait=True)
-            fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+            fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), gridspec_kw={"wspace": 0.3})
             plot_loss_curve(losses, ax=left)
             plot_decision_boundary(net.forward, x, y, ax=right, resolution=80)
-            fig.tight_layout()
-            plt.show(fig)
+            display(fig)
+            plt.close(fig)
 
     for control in (sizes, rate, steps, scale, seeds):
         control.observe(redraw, names="value")

@@ -1,0 +1,12 @@
+"""Writes dL/dW as a[l-1].T @ delta (the A^T Delta of books that store W as (in, out))."""
+# lose: test_backprop_one_hidden test_backprop_deeper test_backprop_mnist test_backprop_batch_of_one
+# %% backpropagation
+def backpropagation(model, y_true, y_pred):
+    with torch.no_grad():
+        L = model.L
+        delta = 2 * (y_pred - y_true) * model.df[L](model.z[L])
+        for l in range(L, 0, -1):
+            model.dL_dw[l] = model.a[l - 1].T @ delta
+            model.dL_db[l] = delta.sum(dim=0)
+            if l > 1:
+                delta = (delta @ model.fc[str(l)].weight) * model.df[l - 1](model.z[l - 1])
