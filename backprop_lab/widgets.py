@@ -108,7 +108,8 @@ def linear_shapes_explorer():
         with figure:
             figure.clear_output(wait=True)
             fig = plot_linear_shapes(sizes["n"].value, sizes["in"].value, sizes["out"].value)
-            plt.show(fig)
+            display(fig)
+            plt.close(fig)
 
     for slider in sizes.values():
         slider.observe(redraw, names="value")

@@ -99,7 +99,7 @@ HAZARDS = {
     "ipython_event": (lambda: in_mse_cell("get_ipython().events.register('pre_run_cell', lambda info: None)"),
                       MSE_TESTS | BCE_TESTS, "IPython"),
     "builtins_patch": (lambda: in_mse_cell("import builtins\nbuiltins.isinstance = lambda *a: True"),
-                       MSE_TESTS | BCE_TESTS, "builtins.isinstance"),
+                       MSE_TESTS | BCE_TESTS, "unexpectedly"),  # it breaks the child's own loop
     "trace_hook": (lambda: in_mse_cell("import sys\nsys.settrace(lambda *a: None)"), MSE_TESTS | BCE_TESTS, "trace"),
     "always_equal": (lambda: in_mse_cell(
         "class Anything(float):\n    def __eq__(self, other): return True\n    __ne__ = lambda s, o: False\n"

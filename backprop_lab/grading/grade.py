@@ -12,14 +12,16 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
+from nbgrader.converters.base import NbGraderException
 from traitlets.config import Config, PyFileConfigLoader
 
 from .. import course
 from . import execute, sanitize, score
 
-GRADER_VERSION = "2"
+GRADER_VERSION = "3"
 MAX_EXTRA_FILE = 20 * 2**20
 
 
@@ -83,8 +85,12 @@ def grade(root, submitted, workers=2, cell_timeout=60.0, confine=True, figures=F
     grading = score.grading_config(config, staged.relative_to(root), executed)
     for assignment in sorted({s.assignment for s in submissions}, key=lambda a: a.name):
         log(f"scoring {assignment.name} with nbgrader ...")
-        score.autograde(root, assignment.name, grading)
-        score.generate_feedback(root, assignment.name, grading)
+        try:
+            score.autograde(root, assignment.name, grading)
+        except NbGraderException:  # nbgrader grades the others first; _cell_rows reports the rest
+            log(f"nbgrader could not grade some {assignment.name} submissions (see above)")
+        students = sorted(s.student for s in submissions if s.assignment == assignment)
+        score.generate_feedback(root, assignment.name, grading, students, workers)
     rows = _cell_rows(root, submissions)
     _write_reports(root, submissions, rows)
     return submissions, rows, time.perf_counter() - started
@@ -132,11 +138,24 @@ def _prepare(submission, root, staged, executed, work, config, db_url, figures):
     for extra in submission.folder.iterdir():
         if extra.name != f"{a.notebook}.ipynb" and extra.is_file() and extra.stat().st_size <= MAX_EXTRA_FILE:
             shutil.copy(extra, target / extra.name)
-    nbformat.write(notebook, target / f"{a.notebook}.ipynb")
 
-    submission.problems += sanitize.tampered_cells(notebook, nbformat.read(a.release(root), as_version=4))
-    clean = sanitize.sanitize(nbformat.from_dict(notebook), sanitize.sanitize_config(config), db_url,
-                              a.name, a.notebook, submission.student)
+    release = nbformat.read(a.release(root), as_version=4)
+    if not any("nbgrader" in cell.metadata for cell in notebook.cells):
+        notebook = sanitize.transplant(notebook, release)
+        submission.problems.append("the notebook had lost all nbgrader metadata: its answers were put "
+                                   "back into the release notebook's exercise cells")
+    submission.problems += sanitize.tampered_cells(notebook, release)
+    sanitizing = sanitize.sanitize_config(config)
+    try:
+        clean = sanitize.sanitize(nbformat.from_dict(notebook), sanitizing, db_url, a.name, a.notebook,
+                                  submission.student)
+    except Exception as error:  # whatever nbgrader chokes on must not stop the batch
+        notebook = sanitize.transplant(notebook, release)
+        submission.problems.append(f"nbgrader could not sanitize the notebook ({type(error).__name__}: "
+                                   f"{error}): its answers were put back into the release notebook")
+        clean = sanitize.sanitize(nbformat.from_dict(notebook), sanitizing, db_url, a.name, a.notebook,
+                                  submission.student)
+    nbformat.write(notebook, target / f"{a.notebook}.ipynb")
     cells = [(_kind(cell), cell.source) for cell in clean.cells if cell.cell_type == "code"]
     digest = hashlib.sha256(json.dumps([GRADER_VERSION, figures, cells]).encode()).hexdigest()
     path = _executed_path(executed, submission)
@@ -184,13 +203,20 @@ def _confinement(root, staging, confine, log):
 
 def _cell_rows(root, submissions):
     """One row per graded cell: the scores nbgrader wrote into the gradebook."""
-    from nbgrader.api import Gradebook
+    from nbgrader.api import Gradebook, MissingEntry
 
     rows = []
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
         for s in submissions:
-            notebook = gradebook.find_submission_notebook(s.assignment.notebook, s.assignment.name, s.student)
-            for grade in sorted(notebook.grades, key=lambda g: g.name):
+            try:
+                notebook = gradebook.find_submission_notebook(s.assignment.notebook, s.assignment.name, s.student)
+                grades = notebook.grades
+            except MissingEntry:
+                s.problems.append("nbgrader could not grade this submission: every cell scores zero")
+                cells = gradebook.find_notebook(s.assignment.notebook, s.assignment.name).grade_cells
+                grades = [SimpleNamespace(name=c.name, score=0.0, max_score=c.max_score,
+                                          needs_manual_grade=False) for c in cells]
+            for grade in sorted(grades, key=lambda g: g.name):
                 rows.append({"student": s.student, "assignment": s.assignment.name, "cell": grade.name,
                              "score": grade.score, "max_score": grade.max_score,
                              "needs_manual_grade": grade.needs_manual_grade})

@@ -9,6 +9,7 @@ import json
 
 import nbformat
 from nbgrader.converters import Autograde
+from nbgrader.preprocessors import DeduplicateIds, NbGraderPreprocessor
 from traitlets.config import Config
 
 MAX_CODE_CELLS = 2000
@@ -60,6 +61,10 @@ def _fix_cells(notebook):
         cell["source"] = "".join(map(str, source)) if isinstance(source, list) else str(source)
         if not isinstance(cell.get("metadata"), dict):
             cell["metadata"] = nbformat.from_dict({})
+        meta = cell.metadata.get("nbgrader")
+        if meta is not None and not (isinstance(meta, dict) and isinstance(meta.get("grade_id"), str)):
+            del cell.metadata["nbgrader"]  # nbgrader itself crashes on such cells
+            problems.append("a cell had damaged nbgrader metadata, which was removed")
         if kind == "code":
             cell["outputs"] = []  # nbgrader clears them anyway; broken ones must not stop it first
             if not isinstance(cell.get("execution_count"), int):
@@ -81,10 +86,32 @@ def _blank(release_path, reason):
     return nbformat.read(release_path, as_version=4), [f"{reason}: graded as the blank release (zero)"]
 
 
+class DropOrphanMetadata(NbGraderPreprocessor):
+    """Remove nbgrader metadata that lost its grade_id (DeduplicateIds leaves `{}` behind on a
+    duplicated cell, which nbgrader's own OverwriteCells then fails on)."""
+
+    def preprocess(self, nb, resources):
+        for cell in nb.cells:
+            if "nbgrader" in cell.metadata and "grade_id" not in cell.metadata.nbgrader:
+                del cell.metadata["nbgrader"]
+        return nb, resources
+
+
+def sanitize_steps():
+    """nbgrader's sanitize preprocessors, with DropOrphanMetadata right after DeduplicateIds."""
+    steps = []
+    for step in Autograde.sanitize_preprocessors.default():
+        steps.append(step)
+        if step is DeduplicateIds:
+            steps.append(DropOrphanMetadata)
+    return steps
+
+
 def sanitize_config(config):
     """The course config plus what the grader changes: deleted graded cells are restored."""
     merged = Config(config)
     merged.OverwriteCells.add_missing_cells = True
+    merged.Autograde.sanitize_preprocessors = sanitize_steps()
     return merged
 
 
@@ -93,9 +120,33 @@ def sanitize(notebook, config, db_url, assignment, notebook_name, student):
     test cells from the gradebook (adding back deleted ones), check metadata."""
     resources = {"nbgrader": {"db_url": db_url, "assignment": assignment, "notebook": notebook_name,
                               "student": student}}
-    for preprocessor in Autograde.sanitize_preprocessors.default():
-        notebook, resources = preprocessor(config=config).preprocess(notebook, resources)
+    for step in sanitize_steps():
+        notebook, resources = step(config=config).preprocess(notebook, resources)
     return notebook
+
+
+def transplant(notebook, release):
+    """The release notebook with the student's answers moved into its exercise cells: by position
+    when the cells line up one to one, otherwise by the answer cell's first line (its `class` or
+    `def` line). For notebooks whose nbgrader metadata another editor stripped."""
+    rebuilt = nbformat.from_dict(release)
+    lined_up = len(notebook.cells) == len(release.cells)
+    unused = list(notebook.cells)
+    for index, cell in enumerate(rebuilt.cells):
+        if not cell.metadata.get("nbgrader", {}).get("solution"):
+            continue
+        theirs = notebook.cells[index] if lined_up else next(
+            (c for c in unused if c.cell_type == cell.cell_type and _first_line(c.source) == _first_line(cell.source)),
+            None)
+        if theirs is not None and theirs.cell_type == cell.cell_type:
+            cell.source = theirs.source
+            if theirs in unused:
+                unused.remove(theirs)
+    return rebuilt
+
+
+def _first_line(source):
+    return next((line.strip() for line in source.splitlines() if line.strip() and not line.startswith("#")), "")
 
 
 def tampered_cells(submitted, release):

@@ -3,6 +3,7 @@ replays the outputs our isolated children produced instead of starting a kernel.
 import contextlib
 import json
 import logging
+import os
 import types
 import warnings
 from pathlib import Path
@@ -17,6 +18,7 @@ from traitlets import Unicode
 from traitlets.config import Config
 
 from .execute import _error
+from .sanitize import sanitize_config
 
 
 class ReplayOutputs(NbGraderPreprocessor):
@@ -40,9 +42,8 @@ class ReplayOutputs(NbGraderPreprocessor):
 
 
 def grading_config(course_config, submitted_directory, executed_dir):
-    config = Config(course_config)
+    config = sanitize_config(course_config)
     config.CourseDirectory.submitted_directory = str(submitted_directory)
-    config.OverwriteCells.add_missing_cells = True
     config.ReplayOutputs.executed_dir = str(executed_dir)
     steps = Autograde.autograde_preprocessors.default()
     config.Autograde.autograde_preprocessors = [ReplayOutputs if step.__name__ == "Execute" else step
@@ -56,9 +57,26 @@ def autograde(root, assignment, config):
     _convert(Autograde, root, assignment, config)
 
 
-def generate_feedback(root, assignment, config):
-    """nbgrader generate_feedback: HTML per student in feedback/."""
-    _convert(GenerateFeedback, root, assignment, config)
+def generate_feedback(root, assignment, config, students, workers):
+    """nbgrader generate_feedback: HTML per student in feedback/, rendered by `workers` forked
+    processes side by side (rendering HTML is the slowest step left)."""
+    shards = [students[i::workers] for i in range(workers) if students[i::workers]]
+    children = []
+    for shard in shards:
+        pid = os.fork()
+        if pid == 0:
+            status = 1
+            try:
+                sharded = Config(config)
+                sharded.CourseDirectory.student_id_exclude = ",".join(sorted(set(students) - set(shard)))
+                _convert(GenerateFeedback, root, assignment, sharded)
+                status = 0
+            finally:
+                os._exit(status)
+        children.append(pid)
+    failed = [pid for pid in children if os.waitpid(pid, 0)[1] != 0]
+    if failed:
+        raise RuntimeError(f"feedback generation failed for {assignment} in {len(failed)} worker(s)")
 
 
 @contextlib.contextmanager
