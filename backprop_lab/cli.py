@@ -1,4 +1,4 @@
-"""The `backprop-lab` command: release | validate | grade | demo."""
+"""The `backprop-lab` command: release | validate | grade | gradescope | demo."""
 import argparse
 import os
 import sys
@@ -50,17 +50,7 @@ def grade_class(root, args):
     submitted = args.submissions or root / "submitted"
     submissions, rows, seconds = grade(root, submitted, workers=args.workers, cell_timeout=args.timeout,
                                        confine=not args.no_sandbox, figures=args.figures)
-    totals = {}
-    for row in rows:
-        key = (row["student"], row["assignment"])
-        got, top = totals.get(key, (0.0, 0.0))
-        totals[key] = (got + (row["score"] or 0), top + row["max_score"])
-    width = max(len(s.student) for s in submissions) + 2
-    print(f"\n{'student':<{width}}{'assignment':<26}{'score':>11}  notes")
-    for s in submissions:
-        got, top = totals[(s.student, s.assignment.name)]
-        notes = "FLAGGED" if s.flags else ("repaired" if s.problems else "")
-        print(f"{s.student:<{width}}{s.assignment.name:<26}{got:>6g} / {top:<3g}  {notes}")
+    print_grade_table(root, submissions, rows)
     flagged = [s for s in submissions if s.flags or s.problems]
     if flagged:
         print("\nsubmissions that need a look:")
@@ -72,6 +62,76 @@ def grade_class(root, args):
           f"{len(submissions) - len(executed)} unchanged since the last run). Written: gradebook.db, "
           "autograded/, feedback/, grades.csv, cell_results.csv")
     return 0
+
+
+def print_grade_table(root, submissions, rows):
+    """One line per notebook: points from the tests, the written answers, and a note."""
+    autograded = {a.name: {cell: auto for cell, (_, auto) in course.graded_cells(root, a).items()}
+                  for a in {s.assignment for s in submissions}}
+    totals = {}
+    for row in rows:
+        got, top, pending, written, written_top = totals.get((row["student"], row["assignment"]), (0, 0, 0, 0, 0))
+        if autograded[row["assignment"]].get(row["cell"], True):
+            got, top = got + (row["score"] or 0), top + row["max_score"]
+        elif row["needs_manual_grade"]:
+            pending, written_top = pending + row["max_score"], written_top + row["max_score"]
+        else:
+            written, written_top = written + (row["score"] or 0), written_top + row["max_score"]
+        totals[(row["student"], row["assignment"])] = (got, top, pending, written, written_top)
+    width = max(len("student"), *(len(s.student) for s in submissions)) + 2
+    print(f"\n{'student':<{width}}{'assignment':<26}{'tests':>11}  {'written answers':<18}notes")
+    for s in submissions:
+        got, top, pending, written, written_top = totals[(s.student, s.assignment.name)]
+        answers = (f"{pending:g} pts to grade" if pending else f"{written:g} / {written_top:g}") if written_top else "-"
+        notes = "FLAGGED" if s.flags else ("repaired" if s.problems else "")
+        print(f"{s.student:<{width}}{s.assignment.name:<26}{got:>6g} / {top:<3g}  {answers:<18}{notes}")
+
+
+def gradescope_bundle(root, args):
+    """Build the Gradescope autograder zip and say how to use it."""
+    from .grading.gradescope import build_bundle
+
+    output, assignments, sizes = build_bundle(root, args.output, args.assignments, args.timeout)
+    auto = manual = 0.0
+    for assignment in assignments:
+        for points, autograded in _cell_points(root, assignment):
+            auto, manual = (auto + points, manual) if autograded else (auto, manual + points)
+    print(f"wrote {output} ({len(sizes)} files, {sum(sizes.values()) / 1e6:.1f} MB uncompressed) for "
+          f"{', '.join(a.name for a in assignments)}")
+    print(f"\nOn Gradescope: create a Programming Assignment worth {auto:g} autograder points, then "
+          f"Configure Autograder -> Zip file upload -> {output.name} (base image Ubuntu 22.04 or newer). "
+          "Students upload their notebook(s) under the release's file name"
+          + (f"; the written answers ({manual:g} points) are graded by hand, e.g. as a separate "
+             "manually graded question." if manual else ".")
+          + " See autograder/README.md.")
+    return 0
+
+
+def _cell_points(root, assignment):
+    """(points, autograded) for each graded cell of the source notebook."""
+    import nbformat
+
+    for cell in nbformat.read(assignment.source(root), as_version=4).cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade"):
+            yield float(meta.get("points", 0)), cell.cell_type == "code" and not meta.get("solution")
+
+
+def demo(root, args):
+    """Release the course, then grade the demo class in examples/submitted/."""
+    release(root, [])
+    examples = root / "examples" / "submitted"
+    if not examples.is_dir():
+        raise SystemExit(f"backprop-lab demo: no demo class in {examples}")
+    print(f"\ngrading the demo class in {examples.relative_to(root)}/ "
+          f"(per-cell time limit {args.timeout:g} s; see examples/README.md for who is who) ...", flush=True)
+    args.submissions, args.no_sandbox, args.figures = examples, False, False
+    status = grade_class(root, args)
+    print(f"\nFeedback for each student: {root / 'feedback'}/<student>/<assignment>/<notebook>.html\n"
+          f"Grades: {root / 'grades.csv'} (per cell: {root / 'cell_results.csv'}); "
+          f"written answers: `.venv/bin/nbgrader formgrader`.\n"
+          "Course integrity (solutions score full marks, blank release zero): `backprop-lab validate`.")
+    return status
 
 
 def chosen(root, names):
@@ -89,8 +149,7 @@ def main(argv=None):
     parser.add_argument("--course", help="course folder (default: the one containing the current folder)")
     commands = parser.add_subparsers(dest="command", required=True)
     for name, text in [("release", "regenerate release/ from source/ with nbgrader"),
-                       ("validate", "check that the course is consistent and fairly graded"),
-                       ("demo", "release, then validate and print the table")]:
+                       ("validate", "check that the course is consistent and fairly graded")]:
         sub = commands.add_parser(name, help=text)
         sub.add_argument("assignments", nargs="*", help="assignment names (default: all written ones)")
         if name != "release":
@@ -102,6 +161,13 @@ def main(argv=None):
     sub.add_argument("--timeout", type=float, default=60.0, help="seconds allowed per cell")
     sub.add_argument("--no-sandbox", action="store_true", help="do not hide the course from student code")
     sub.add_argument("--figures", action="store_true", help="render plots into autograded notebooks and feedback")
+    sub = commands.add_parser("gradescope", help="build the Gradescope autograder bundle (a zip)")
+    sub.add_argument("assignments", nargs="*", help="assignments it grades (default: all written ones)")
+    sub.add_argument("--output", type=Path, default=Path("autograder.zip"), help="the zip to write")
+    sub.add_argument("--timeout", type=float, default=60.0, help="seconds allowed per cell")
+    sub = commands.add_parser("demo", help="release, then grade the demo class in examples/")
+    sub.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="notebooks run at once")
+    sub.add_argument("--timeout", type=float, default=10.0, help="seconds allowed per cell")
     args = parser.parse_args(argv)
     try:
         root = course.find_root(args.course)
@@ -109,9 +175,13 @@ def main(argv=None):
         parser.error(str(error))
     if args.command == "grade":
         return grade_class(root, args)
-    if args.command in ("release", "demo"):
+    if args.command == "gradescope":
+        return gradescope_bundle(root, args)
+    if args.command == "demo":
+        return demo(root, args)
+    if args.command == "release":
         release(root, args.assignments)
-    if args.command in ("validate", "demo"):
+    if args.command == "validate":
         return 0 if validate_course(root, args.assignments, args.workers) else 1
     return 0
 

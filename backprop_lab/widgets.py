@@ -155,9 +155,10 @@ def layer_gradient_explorer(gradient_norms, max_depth=8):
 # --- 05_five_point_training: retrain a network and redraw its loss curve and decision boundary ---
 
 def training_explorer(build_network, train, x, y, hidden_sizes=(5, 3), learning_rate=1.0, epochs=500,
-                      init_scale=1.0, seed=0):
+                      init_scale=1.0, seed=0, autostart=True):
     """Controls for the hidden sizes, learning rate, epochs, initial weight scale and seed; every
-    change trains a fresh network and redraws its loss curve and decision boundary.
+    change (or the Train button) trains a fresh network and redraws its loss curve and decision
+    boundary. With autostart=False nothing is trained until the first click or change.
 
     build_network(hidden_sizes, init_scale, seed) -> a fresh network; its forward(points) maps an
                   (m, 2) array of points to outputs in [0, 1] of shape (m, 1) or (m,);
@@ -178,7 +179,8 @@ def training_explorer(build_network, train, x, y, hidden_sizes=(5, 3), learning_
     scale = widgets.FloatSlider(value=init_scale, min=0.0, max=10.0, step=0.05, description="init scale",
                                 continuous_update=False)
     seeds = widgets.IntSlider(value=seed, min=0, max=30, description="seed", continuous_update=False)
-    readout = widgets.HTML()
+    button = widgets.Button(description="Train", button_style="primary", icon="play")
+    readout = widgets.HTML("Press <b>Train</b> or change any control to train a network.")
     figure = widgets.Output()
 
     def parse_sizes(text):
@@ -203,7 +205,7 @@ def training_explorer(build_network, train, x, y, hidden_sizes=(5, 3), learning_
         except Exception as error:  # the notebook's code is unfinished or raised: say so, do not crash
             detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
             readout.value = (f"training failed ({detail}). Finish and test NeuralNetwork and train, "
-                             "then change any control to train again.")
+                             "then press Train again.")
             return
         seconds = time.perf_counter() - started
         first = f"{losses[0]:.4g}" if losses.size else "-"
@@ -220,5 +222,7 @@ def training_explorer(build_network, train, x, y, hidden_sizes=(5, 3), learning_
 
     for control in (sizes, rate, steps, scale, seeds):
         control.observe(redraw, names="value")
-    redraw()
-    return widgets.VBox([widgets.HBox([sizes, rate, steps]), widgets.HBox([scale, seeds]), readout, figure])
+    button.on_click(redraw)
+    if autostart:
+        redraw()
+    return widgets.VBox([widgets.HBox([sizes, rate, steps]), widgets.HBox([scale, seeds, button]), readout, figure])

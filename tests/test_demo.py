@@ -1,0 +1,102 @@
+"""The demo class in examples/ (what `make demo` grades) is complete and grades as examples/README.md
+says. To stay fast, the grading test takes every student's 01_loss plus two of fay's damaged
+notebooks, in a scratch copy of the course."""
+import pytest
+
+from backprop_lab import course
+from classes import assignment_named, grade_with_backprop_lab, scratch_class
+from conftest import ROOT
+from variants import load
+
+EXAMPLES = ROOT / "examples" / "submitted"
+STUDENTS = ["ada", "ben", "cleo", "dev", "eve", "fay"]
+LOSS = assignment_named("01_loss")
+BEN_MISTAKE = ROOT / "tests" / "submissions" / "01_loss" / "mistake_mse_backward_missing_factor_2.py"
+
+
+def test_every_student_handed_in_every_written_assignment():
+    assert sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir()) == STUDENTS
+    for student in STUDENTS:
+        for assignment in course.written_assignments(ROOT):
+            folder = EXAMPLES / student / assignment.name
+            assert folder.is_dir(), f"examples/submitted/{student}/{assignment.name} is missing"
+            notebooks = [p.name for p in folder.glob("*.ipynb")]
+            assert notebooks, f"{student}/{assignment.name}: no notebook"
+            if notebooks != [f"{assignment.notebook}.ipynb"]:   # fay's misnamed copy is the one exception
+                assert student == "fay", f"{student}/{assignment.name}: {notebooks}"
+    assert (ROOT / "examples" / "README.md").is_file()
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    picked = [(student, "01_loss") for student in STUDENTS] + [("fay", "02_activations"), ("ada", "02_activations")]
+    submissions = {}
+    for student, name in picked:
+        assignment = assignment_named(name)
+        submissions[(student, name)] = (EXAMPLES / student / name / f"{assignment.notebook}.ipynb").read_bytes()
+    scratch = scratch_class(tmp_path_factory.mktemp("demo") / "course", submissions)
+    done, scores = grade_with_backprop_lab(scratch, "--timeout", "5")
+    return done.stdout, scores
+
+
+def notes(report, student, assignment="01_loss"):
+    return "\n".join(line for line in report.splitlines() if f"  {student}/{assignment}: " in line)
+
+
+def exercise_tests(assignment, exercise_index):
+    """grade_ids of the test cells that follow the exercise_index-th exercise cell (before the next)."""
+    import nbformat
+
+    tests, seen = {}, -1
+    for cell in nbformat.read(assignment.source(ROOT), as_version=4).cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("solution"):
+            seen += 1
+        elif cell.cell_type == "code" and meta.get("grade"):
+            tests.setdefault(seen, set()).add(meta["grade_id"])
+    return tests[exercise_index]
+
+
+def total(cells):
+    return sum(score for score, _ in cells.values())
+
+
+def test_ada_gets_full_marks(graded):
+    report, scores = graded
+    for assignment in ("01_loss", "02_activations"):
+        assert all(score == top for score, top in scores[("ada", assignment)].values())
+        assert not notes(report, "ada", assignment)
+
+
+def test_ben_loses_exactly_the_cells_his_mistake_breaks(graded):
+    _, scores = graded
+    lost = {cell for cell, (score, top) in scores[("ben", "01_loss")].items() if score != top}
+    assert lost == load(BEN_MISTAKE).lose
+
+
+def test_cleo_scores_zero_without_a_flag(graded):
+    report, scores = graded
+    assert total(scores[("cleo", "01_loss")]) == 0
+    assert not notes(report, "cleo")
+
+
+def test_dev_loses_the_looping_exercise_only_and_is_flagged(graded):
+    report, scores = graded
+    looping = exercise_tests(LOSS, 0)
+    for cell, (score, top) in scores[("dev", "01_loss")].items():
+        assert score == (0 if cell in looping else top), cell
+    assert "timed out after 5 s" in notes(report, "dev")
+
+
+def test_eve_is_flagged_and_earns_nothing_from_tampering(graded):
+    report, scores = graded
+    assert "assert_close" in notes(report, "eve")
+    assert total(scores[("eve", "01_loss")]) == 0   # every test ran after her tampering: all voided
+
+
+def test_fay_damaged_notebooks_are_graded_with_reasons(graded):
+    report, scores = graded
+    assert total(scores[("fay", "01_loss")]) == 0
+    assert "not valid notebook JSON" in notes(report, "fay")
+    assert scores[("fay", "02_activations")] == scores[("ada", "02_activations")]  # deleted tests restored
+    assert "deleted" in notes(report, "fay", "02_activations")
