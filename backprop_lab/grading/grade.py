@@ -196,8 +196,9 @@ def _confinement(root, staging, confine, log):
     if not confine:
         log("warning: running without the sandbox (--no-sandbox): student code can read the course")
         return None
-    keep = [p for p in {Path(sys.prefix).resolve(), Path(__file__).resolve().parents[1]}
-            if root in p.parents]
+    # The environment and this package stay visible wherever they live: inside the course
+    # folder, or under /tmp, which the child also replaces with an empty one.
+    keep = {Path(sys.prefix).resolve(), Path(__file__).resolve().parents[1]}
     return {"hidden": [str(root)], "keep": [str(p) for p in sorted(keep)]}
 
 
