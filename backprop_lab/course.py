@@ -89,6 +89,13 @@ def cell_scores(course_dir, assignment):
     return scores
 
 
+def autograded_scores(course_dir, assignment):
+    """cell_scores restricted to the autograded (code) cells."""
+    auto = {cell for cell, (_, autograded) in graded_cells(course_dir, assignment).items() if autograded}
+    return {student: {cell: score for cell, score in cells.items() if cell in auto}
+            for student, cells in cell_scores(course_dir, assignment).items()}
+
+
 def graded_cells(course_dir, assignment):
     """{grade_id: (max_score, autograded)} for every graded cell, from the gradebook."""
     from nbgrader.api import Gradebook

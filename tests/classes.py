@@ -39,10 +39,12 @@ def grade_with_backprop_lab(scratch, *args):
     done = subprocess.run([sys.executable, "-m", "backprop_lab.cli", "--course", str(scratch), "grade",
                            "--workers", "2", *args], capture_output=True, text=True, cwd=scratch)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    autograded = {a.name: {cell for cell, (_, auto) in course.graded_cells(scratch, a).items() if auto}
+                  for a in course.written_assignments(ROOT) if (scratch / "source" / a.name).is_dir()}
     scores = {}
     with open(scratch / "cell_results.csv") as f:
         for row in csv.DictReader(f):
-            if row["needs_manual_grade"] == "False" and _autograded(scratch, row["assignment"], row["cell"]):
+            if row["needs_manual_grade"] == "False" and row["cell"] in autograded[row["assignment"]]:
                 scores.setdefault((row["student"], row["assignment"]), {})[row["cell"]] = (
                     float(row["score"]), float(row["max_score"]))
     return done, scores
@@ -65,24 +67,8 @@ def grade_with_nbgrader(scratch, shards=2):
 
     with ThreadPoolExecutor(shards) as pool:
         list(pool.map(run, courses))
-    scores = {}
-    for copy in courses:
-        for assignment in assignments:
-            auto = {cell for cell, (_, is_auto) in course.graded_cells(copy, assignment).items() if is_auto}
-            for student, cells in course.cell_scores(copy, assignment).items():
-                scores[(student, assignment.name)] = {c: s for c, s in cells.items() if c in auto}
-    return scores
-
-
-_AUTOGRADED = {}
-
-
-def _autograded(scratch, assignment_name, cell):
-    key = (str(scratch), assignment_name)
-    if key not in _AUTOGRADED:
-        assignment = next(a for a in course.written_assignments(ROOT) if a.name == assignment_name)
-        _AUTOGRADED[key] = {c for c, (_, is_auto) in course.graded_cells(scratch, assignment).items() if is_auto}
-    return cell in _AUTOGRADED[key]
+    return {(student, assignment.name): cells for copy in courses for assignment in assignments
+            for student, cells in course.autograded_scores(copy, assignment).items()}
 
 
 def student_notebook(assignment, variant):

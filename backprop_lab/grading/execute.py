@@ -59,7 +59,7 @@ def warm_up(figures=False):
     import backprop_lab.widgets  # noqa: F401
     from .guard import Snapshot
     from .kernel import Kernel
-    kernel = Kernel(Limits.output_bytes, figures)
+    kernel = Kernel(figures)
     return kernel, Snapshot(kernel.shell)
 
 
@@ -166,7 +166,7 @@ class _Child:
         self.job.flags.append([first + 1, reason])
         for index in range(first, len(self.job.cells)):
             message = reason if index == first else "not run: an earlier cell stopped the notebook's process"
-            self.job.outputs.append([_error("GraderError", message)])
+            self.job.outputs.append([error_output("GraderError", message)])
             self.job.counts.append(None)
         self.next_cell = len(self.job.cells)
         self.finish()
@@ -209,11 +209,11 @@ def _serve(reader, writer, limits, kernel, snapshot):
         if kind == TEST:
             flags = snapshot.changes(kernel.namespace)
         if flags:
-            outputs, count = [_error("GraderIntegrityError", "not graded: " + "; ".join(flags))], None
+            outputs, count = [error_output("GraderIntegrityError", "not graded: " + "; ".join(flags))], None
         else:
             signal.setitimer(signal.ITIMER_REAL, limits.cell_timeout)
             try:
-                outputs, count, truncated = kernel.run(request["source"])
+                outputs, count, truncated = kernel.run(request["source"], limits.output_bytes)
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
             if truncated:
@@ -230,7 +230,7 @@ def _serve(reader, writer, limits, kernel, snapshot):
             if kind == TEST:
                 flags = snapshot.changes(kernel.namespace)
                 if flags:
-                    outputs.append(_error("GraderIntegrityError", "not graded: " + "; ".join(flags)))
+                    outputs.append(error_output("GraderIntegrityError", "not graded: " + "; ".join(flags)))
         _send(writer, {"outputs": outputs, "count": count, "flags": flags})
 
 
@@ -279,7 +279,8 @@ def _valid_outputs(outputs):
     return outputs
 
 
-def _error(name, message):
+def error_output(name, message):
+    """An nbformat error output, as a kernel would send it; nbgrader scores its cell zero."""
     return {"output_type": "error", "ename": name, "evalue": message, "traceback": [f"{name}: {message}"]}
 
 

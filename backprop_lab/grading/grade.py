@@ -146,15 +146,18 @@ def _prepare(submission, root, staged, executed, work, config, db_url, figures):
                                    "back into the release notebook's exercise cells")
     submission.problems += sanitize.tampered_cells(notebook, release)
     sanitizing = sanitize.sanitize_config(config)
+
+    def sanitized(notebook):
+        return sanitize.sanitize(nbformat.from_dict(notebook), sanitizing, db_url, a.name, a.notebook,
+                                 submission.student)
+
     try:
-        clean = sanitize.sanitize(nbformat.from_dict(notebook), sanitizing, db_url, a.name, a.notebook,
-                                  submission.student)
+        clean = sanitized(notebook)
     except Exception as error:  # whatever nbgrader chokes on must not stop the batch
         notebook = sanitize.transplant(notebook, release)
         submission.problems.append(f"nbgrader could not sanitize the notebook ({type(error).__name__}: "
                                    f"{error}): its answers were put back into the release notebook")
-        clean = sanitize.sanitize(nbformat.from_dict(notebook), sanitizing, db_url, a.name, a.notebook,
-                                  submission.student)
+        clean = sanitized(notebook)
     nbformat.write(notebook, target / f"{a.notebook}.ipynb")
     cells = [(_kind(cell), cell.source) for cell in clean.cells if cell.cell_type == "code"]
     digest = hashlib.sha256(json.dumps([GRADER_VERSION, figures, cells]).encode()).hexdigest()

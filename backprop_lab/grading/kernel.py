@@ -89,9 +89,8 @@ class _Shell(InteractiveShell):
 
 
 class Kernel:
-    def __init__(self, output_limit_bytes, figures):
-        self.output_limit = output_limit_bytes
-        self.outputs = CellOutputs(output_limit_bytes)
+    def __init__(self, figures):
+        self.outputs = CellOutputs(0)
         config = Config()
         config.HistoryManager.enabled = False  # no history thread: the parent must stay fork-safe
         self.shell = _Shell.instance(config=config, colors="NoColor")
@@ -113,8 +112,9 @@ class Kernel:
     def namespace(self):
         return self.shell.user_ns
 
-    def run(self, source):
-        """Run one cell; return (outputs, execution_count, truncated)."""
-        self.outputs = CellOutputs(self.output_limit)
+    def run(self, source, output_limit_bytes):
+        """Run one cell, keeping at most `output_limit_bytes` of text; return
+        (outputs, execution_count, truncated)."""
+        self.outputs = CellOutputs(output_limit_bytes)
         self.shell.run_cell(source, store_history=True)
         return self.outputs.items, self.shell.execution_count - 1, self.outputs.truncated

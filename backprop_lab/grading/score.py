@@ -17,7 +17,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 from traitlets.config import Config
 
-from .execute import _error
+from .execute import error_output
 from .sanitize import sanitize_config
 
 
@@ -34,7 +34,7 @@ class ReplayOutputs(NbGraderPreprocessor):
         for index, cell in enumerate(code_cells):
             run = recorded["cells"][index] if index < len(recorded["cells"]) else None
             if run is None or run["source"] != cell.source:
-                cell.outputs = [_error("GraderError", "this cell was not run by the grader")]
+                cell.outputs = [error_output("GraderError", "this cell was not run by the grader")]
                 cell.execution_count = None
             else:
                 cell.outputs, cell.execution_count = nbformat.from_dict(run["outputs"]), run["count"]
