@@ -1,5 +1,5 @@
 """Misremembers the sigmoid's derivative as s * (1 + s)."""
-# lose: test_sigmoid_backward test_sigmoid_any_shape test_sigmoid_saturation
+# lose: test_sigmoid_backward test_sigmoid_any_shape test_sigmoid_saturation test_sigmoid_state
 # %% sigmoid_layer
 class Sigmoid:
     def forward(self, x):

@@ -1,5 +1,5 @@
 """Works on x.ravel() to make the maths one-dimensional and returns the flat arrays."""
-# lose: test_tanh_forward test_tanh_backward test_tanh_any_shape
+# lose: test_tanh_forward test_tanh_backward test_tanh_any_shape test_tanh_state
 # %% tanh_layer
 class Tanh:
     def forward(self, x):
