@@ -78,7 +78,7 @@ for path in ['{root}/gradebook.db', '{root}/release/01_loss/loss.ipynb', '{root}
 # name -> (submission, cells that must score zero, text the report must contain)
 HAZARDS = {
     "infinite_loop": (lambda: in_mse_cell("while True:\n    pass"), MSE_TESTS, "timed out"),
-    "memory_bomb": (lambda: in_mse_cell("hog = [bytearray(2**28) for _ in range(200)]"), MSE_TESTS, "memory"),
+    "memory_bomb": (lambda: in_mse_cell("import numpy as np\nhog = np.ones((2**17, 2**17))"), MSE_TESTS, "memory"),
     "output_flood": (lambda: in_mse_cell("for _ in range(200000):\n    print('spam ' * 40)"), set(), "output"),
     "sys_exit": (lambda: in_mse_cell("import sys\nsys.exit(0)"), MSE_TESTS, None),
     "os_exit": (lambda: in_mse_cell("import os\nos._exit(0)"), MSE_TESTS | BCE_TESTS, "ended unexpectedly"),
@@ -101,11 +101,45 @@ HAZARDS = {
     "builtins_patch": (lambda: in_mse_cell("import builtins\nbuiltins.isinstance = lambda *a: True"),
                        MSE_TESTS | BCE_TESTS, "unexpectedly"),  # it breaks the child's own loop
     "trace_hook": (lambda: in_mse_cell("import sys\nsys.settrace(lambda *a: None)"), MSE_TESTS | BCE_TESTS, "trace"),
+    "ipython_custom_exception_handler": (lambda: in_mse_cell(
+        "get_ipython().set_custom_exc((BaseException,), lambda *args, **kwargs: None)"),
+        MSE_TESTS | BCE_TESTS, "exception handler"),
+    # The next ones hide from the parent's reading of the code; the runtime guard catches them.
+    "ipython_hidden_exception_handler": (lambda: in_mse_cell(
+        "shell = get_ipython()\ngetattr(shell, 'set_' + 'custom_exc')((BaseException,), lambda *a, **k: None)"),
+        MSE_TESTS | BCE_TESTS, "IPython shell was modified"),
+    "ipython_hidden_showtraceback": (lambda: in_mse_cell(
+        "shell = get_ipython()\nsetattr(shell, 'show' + 'traceback', lambda *a, **k: None)"),
+        MSE_TESTS | BCE_TESTS, "IPython shell was modified"),
+    "kernel_run_replaced": (lambda: in_mse_cell(
+        "kernel = getattr(get_ipython(), 'grading_' + 'kernel')\n"
+        "setattr(type(kernel), 'r' + 'un', lambda self, source, limit: ([], 1, False))"),
+        MSE_TESTS | BCE_TESTS, "was modified"),
+    "outputs_dropped": (lambda: in_mse_cell(
+        "import backprop_lab.grading.kernel as k\nk.CellOutputs.add = lambda self, output: None"),
+        MSE_TESTS | BCE_TESTS, "replacing part of a library"),
+    "forged_replies": (lambda: in_mse_cell(
+        "import io, json, struct\nreply = json.dumps({'outputs': [], 'count': 1, 'flags': []}).encode()\n"
+        "for fd in range(3, 20):\n    try:\n"
+        "        io.FileIO(fd, 'w', closefd=False).write((struct.pack('!Q', len(reply)) + reply) * 30)\n"
+        "    except OSError:\n        pass"),
+        MSE_TESTS | BCE_TESTS, "never given"),
+    "gc_callback": (lambda: in_mse_cell("import gc\ngc.callbacks.append(lambda phase, info: None)"),
+                    MSE_TESTS | BCE_TESTS, "garbage collector"),
+    "process_flood": (lambda: in_mse_cell(
+        "import subprocess\nchildren = [subprocess.Popen(['sleep', '20']) for _ in range(400)]"),
+        MSE_TESTS, "processes"),
     "always_equal": (lambda: in_mse_cell(
         "class Anything(float):\n    def __eq__(self, other): return True\n    __ne__ = lambda s, o: False\n"
         "class MSELoss:\n    def forward(self, y, target): return Anything(0.0)\n"
         "    def backward(self):\n        import numpy as np\n        return np.zeros(1).view(type('Same', (np.ndarray,), {'__eq__': lambda s, o: True}))\n"
         "raise SystemExit"), MSE_TESTS, None),
+}
+# Honest habits that must cost nothing.
+HARMLESS = {
+    "matplotlib_magic": (lambda: with_new_cell("%matplotlib inline\nimport matplotlib.pyplot as plt"), set(), None),
+    "model_eval_and_prints": (lambda: with_new_cell("import numpy as np\nprint(np.eval if hasattr(np, 'eval') else 'ok')\n"
+                                                    "signal = np.ones(3)\nsignal.sum()"), set(), None),
 }
 BAD_INPUTS = {
     "invalid_json": (lambda: b'{"cells": [', MSE_TESTS | BCE_TESTS, "not valid notebook JSON"),
@@ -128,7 +162,8 @@ BAD_INPUTS = {
     "too_many_cells": (lambda: edited(lambda nb: nb.cells.extend(nbformat.v4.new_code_cell("1") for _ in range(3000))),
                        MSE_TESTS | BCE_TESTS, "more than"),
 }
-ALL = {**HAZARDS, **BAD_INPUTS}
+ALL = {**HAZARDS, **HARMLESS, **BAD_INPUTS}
+PROCESS_ENDERS = {"os_exit", "segfault", "builtins_patch", "forged_replies"}  # end their own process
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +186,9 @@ def graded(tmp_path_factory):
 
 
 def report_lines(graded, student):
-    return "\n".join(line for line in graded["report"].splitlines() if f"{student}/01_loss" in line)
+    """What the report says about `student`, without the student's name."""
+    prefix = f"  {student}/01_loss: "
+    return "\n".join(line[len(prefix):] for line in graded["report"].splitlines() if line.startswith(prefix))
 
 
 def test_the_batch_completes_and_the_control_student_gets_full_marks(graded):
@@ -174,6 +211,15 @@ def test_hazard(graded, name):
             assert score == top, f"{name}: {cell_name} lost points it deserved ({score}/{top})"
     if reason:
         assert reason in report_lines(graded, name), f"the report should say '{reason}' for {name}"
+
+
+def test_a_hazard_harms_only_its_own_notebook(graded):
+    """A child holds no descriptor of another: the forger wrote into every one it had, and the
+    notebooks graded beside it (and every other) ran to the end."""
+    for student, _ in graded["scores"]:
+        if student not in PROCESS_ENDERS:
+            said = report_lines(graded, student)
+            assert "never given" not in said and "ended unexpectedly" not in said, f"{student}: {said}"
 
 
 def test_student_code_cannot_read_the_course(graded):

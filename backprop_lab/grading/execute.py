@@ -7,12 +7,15 @@ per-cell timeout and the output cap. Several children run at once, one per worke
 """
 import json
 import os
+import secrets
 import selectors
 import signal
 import struct
 import time
 import warnings
 from dataclasses import dataclass, field
+
+from . import scan
 
 HEADER = struct.Struct("!Q")
 STUDENT, LOCKED, TEST = "student", "locked", "test"
@@ -60,7 +63,7 @@ def warm_up(figures=False):
     from .guard import Snapshot
     from .kernel import Kernel
     kernel = Kernel(figures)
-    return kernel, Snapshot(kernel.shell)
+    return kernel, Snapshot(kernel)
 
 
 def run_all(jobs, workers, limits, confinement, kernel, snapshot, progress=None):
@@ -94,6 +97,9 @@ class _Child:
     def __init__(self, job, limits, confinement, kernel, snapshot):
         self.job, self.limits, self.done, self.next_cell = job, limits, False, 0
         self.started = time.monotonic()
+        self.escape = _first_escape(job.cells)
+        if self.escape:
+            job.flags.append([self.escape[0] + 1, self.escape[1]])
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         self.pid = os.fork()
@@ -112,7 +118,11 @@ class _Child:
             return
         kind, source = self.job.cells[self.next_cell]
         self.deadline = time.monotonic() + self.limits.cell_timeout + self.GRACE
-        _send(self.writer, {"kind": kind, "source": source})
+        self.nonce = secrets.token_hex(16)  # a reply must name the request: no replies written ahead
+        try:
+            _send(self.writer, {"kind": kind, "source": source, "nonce": self.nonce})
+        except BrokenPipeError:  # it ended after its last reply
+            self.died()
 
     def on_readable(self):
         chunk = os.read(self.reader, 1 << 20)
@@ -143,6 +153,11 @@ class _Child:
         except (ValueError, KeyError, TypeError):
             self.kill("sent the grader a malformed reply")
             return
+        if reply.get("nonce") != self.nonce:
+            self.kill("sent the grader a reply to a request it was never given")
+            return
+        if self.escape and self.next_cell > self.escape[0] and self.job.cells[self.next_cell][0] == TEST:
+            outputs.append(error_output("GraderIntegrityError", f"not graded: {self.escape[1]}"))
         self.job.outputs.append(outputs)
         self.job.counts.append(count)
         self.job.flags += [[self.next_cell + 1, flag] for flag in flags]
@@ -180,10 +195,27 @@ class _Child:
         _kill(self.pid)
 
 
+def _first_escape(cells):
+    """(index, reason) of the first student cell that reaches for the grader's machinery, or None."""
+    libraries = scan.library_names(source for _, source in cells)
+    for index, (kind, source) in enumerate(cells):
+        found = scan.escapes(source, libraries) if kind == STUDENT else []
+        if found:
+            line, what, code = found[0]
+            return index, (f"line {line} uses {code} ({what}), which the grader cannot vouch for: "
+                           "the test cells after it earn nothing")
+    return None
+
+
 def _child_main(reader, writer, workdir, limits, confinement, kernel, snapshot):
     status = 1
     try:
         os.setsid()
+        _close_inherited(keep={reader, writer})
+        quiet = os.open(os.devnull, os.O_RDWR)  # what C code or a crash prints stays off the grader's terminal
+        for fd in (0, 1, 2):
+            os.dup2(quiet, fd)
+        os.close(quiet)
         if confinement is not None:
             from .sandbox import confine
             confine(workdir, memory_bytes=limits.memory_bytes, file_bytes=limits.file_bytes, **confinement)
@@ -197,9 +229,30 @@ def _child_main(reader, writer, workdir, limits, confinement, kernel, snapshot):
         os._exit(status)
 
 
+def _close_inherited(keep):
+    """Close every descriptor the fork copied from the parent but `keep`: among them are the
+    pipes of the other notebooks running at the same time, and whatever files the parent has open."""
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd > 2 and fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass  # the descriptor listdir itself used
+
+
 def _serve(reader, writer, limits, kernel, snapshot):
     kernel.attach()
     signal.signal(signal.SIGALRM, _on_alarm)
+    snapshot.attached()
+    # Held by this running frame, which student code cannot rebind: the check and its code.
+    check, check_code = type(snapshot).changes, type(snapshot).changes.__code__
+
+    def changes():
+        if check.__code__ is not check_code or type(snapshot).changes is not check:
+            return ["the grader's integrity check was modified"]
+        return check(snapshot, kernel.namespace)
+
     incoming = os.fdopen(reader, "rb", buffering=0)
     while True:
         request = _receive(incoming)
@@ -207,7 +260,7 @@ def _serve(reader, writer, limits, kernel, snapshot):
             return
         kind, flags = request["kind"], []
         if kind == TEST:
-            flags = snapshot.changes(kernel.namespace)
+            flags = changes()
         if flags:
             outputs, count = [error_output("GraderIntegrityError", "not graded: " + "; ".join(flags))], None
         else:
@@ -223,15 +276,17 @@ def _serve(reader, writer, limits, kernel, snapshot):
             errors = {output.get("ename") for output in outputs}
             if "CellTimeoutError" in errors:
                 flags.append(f"timed out after {limits.cell_timeout:g} s")
-            if "MemoryError" in errors:
+            if any(str(name).endswith("MemoryError") for name in errors):
                 flags.append("ran out of memory")
+            if "BlockingIOError" in errors:
+                flags.append("started more processes than the grader allows")
             if kind == LOCKED:
                 snapshot.remember_bindings(kernel.namespace)
             if kind == TEST:
-                flags = snapshot.changes(kernel.namespace)
+                flags = changes()
                 if flags:
                     outputs.append(error_output("GraderIntegrityError", "not graded: " + "; ".join(flags)))
-        _send(writer, {"outputs": outputs, "count": count, "flags": flags})
+        _send(writer, {"outputs": outputs, "count": count, "flags": flags, "nonce": request["nonce"]})
 
 
 class CellTimeoutError(Exception):

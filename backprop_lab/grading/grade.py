@@ -199,9 +199,9 @@ def _confinement(root, staging, confine, log):
     if not confine:
         log("warning: running without the sandbox (--no-sandbox): student code can read the course")
         return None
-    # The environment and this package stay visible wherever they live: inside the course
-    # folder, or under /tmp, which the child also replaces with an empty one.
-    keep = {Path(sys.prefix).resolve(), Path(__file__).resolve().parents[1]}
+    # The environment, the Python it is made from and this package stay visible wherever they
+    # live: inside the course folder, or under /tmp, which the child also replaces with an empty one.
+    keep = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), Path(__file__).resolve().parents[1]}
     return {"hidden": [str(root)], "keep": [str(p) for p in sorted(keep)]}
 
 

@@ -83,6 +83,10 @@ class _Shell(InteractiveShell):
     def enable_gui(self, gui=None):
         pass  # inline figures need no event loop
 
+    def enable_matplotlib(self, gui=None):
+        """`%matplotlib ...` in a student cell: the grader has fixed the backend already."""
+        return None, "inline"
+
     def _showtraceback(self, etype, evalue, stb):
         self.grading_kernel.outputs.add({"output_type": "error", "ename": etype.__name__,
                                          "evalue": str(evalue), "traceback": list(stb)})
@@ -97,12 +101,16 @@ class Kernel:
         self.shell.grading_kernel = self
         import matplotlib.pyplot as plt
         if figures:
-            self.shell.enable_matplotlib("inline")
+            InteractiveShell.enable_matplotlib(self.shell, "inline")
         else:  # as the inline backend does, but without rendering: drop figures after each cell
             self.shell.events.register("post_execute", lambda: plt.close("all"))
         # pyplot hooks itself into IPython on its first figure; do it now, before the snapshot
         # that tells student tampering from library set-up
         plt.close(plt.figure())
+        # Traits that IPython fills lazily on the first cells, set before the snapshot too.
+        for source in ("pass", "1", "1 / 0"):
+            self.run(source, 0)
+        self.shell.execution_count = 1
 
     def attach(self):
         """Route print() and warnings into the cell's outputs (called in the child only)."""
