@@ -1,6 +1,6 @@
 """Fuses backward and update layer by layer: each layer's weights are updated before the signal for
 the layer below is computed, so that signal uses the new weights."""
-# lose: test_train_losses
+# lose: test_train_losses test_train_output
 # %% train_loop
 def train(x, y, net, epochs, lr):
     losses = []
