@@ -8,15 +8,14 @@ from classes import grade_with_backprop_lab, grade_with_nbgrader, scratch_class,
 from conftest import ROOT
 from variants import variants
 
-PER_ASSIGNMENT = 2  # correct variants and mistakes taken from each assignment
+CORRECT, MISTAKES = 2, 1  # variants taken from each assignment, with the blank and a crashing one
 
 
 def corpus():
     submissions = {}
     for assignment in course.written_assignments(ROOT):
         kept = variants(assignment.name)
-        chosen = ([v for v in kept if v.correct][:PER_ASSIGNMENT]
-                  + [v for v in kept if not v.correct][:PER_ASSIGNMENT])
+        chosen = [v for v in kept if v.correct][:CORRECT] + [v for v in kept if not v.correct][:MISTAKES]
         for variant in chosen:
             submissions[(f"{assignment.name[:2]}-{variant.name}", assignment.name)] = student_notebook(assignment, variant)
         submissions[("blank", assignment.name)] = nbformat.read(assignment.release(ROOT), as_version=4)

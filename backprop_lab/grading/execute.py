@@ -5,6 +5,7 @@ confines itself (sandbox.py) and then acts as a kernel (kernel.py). The parent s
 cell at a time, so student code never sees the cells that come after it, and it enforces the
 per-cell timeout and the output cap. Several children run at once, one per worker.
 """
+import gc
 import json
 import os
 import secrets
@@ -52,8 +53,12 @@ def warm_up(figures=False):
     matplotlib.use("module://matplotlib_inline.backend_inline" if figures else "agg")
     warnings.filterwarnings("ignore", message=".*non-interactive, and thus cannot be shown")
     import matplotlib.pyplot  # noqa: F401
-    import numpy  # noqa: F401
+    import numpy.random  # noqa: F401 - numpy loads it on first use
     import torch
+    # Loaded on first use otherwise, in every child again: contour plots (decision boundaries)
+    # and torch's symbolic shapes (with sympy), about 0.4 s per notebook.
+    import contourpy  # noqa: F401
+    import torch.fx.experimental.symbolic_shapes  # noqa: F401
     torch.set_num_threads(1)  # a child forked after multi-threaded torch work can hang
     torch.nn.functional.mse_loss(torch.zeros(1), torch.zeros(1))  # first-call initialisation
     import ipywidgets  # noqa: F401
@@ -63,7 +68,9 @@ def warm_up(figures=False):
     from .guard import Snapshot
     from .kernel import Kernel
     kernel = Kernel(figures)
-    return kernel, Snapshot(kernel)
+    snapshot = Snapshot(kernel)
+    gc.freeze()  # the children's collections then skip the parent's objects (and their pages stay shared)
+    return kernel, snapshot
 
 
 def run_all(jobs, workers, limits, confinement, kernel, snapshot, progress=None):

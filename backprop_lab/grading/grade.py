@@ -66,6 +66,7 @@ def grade(root, submitted, workers=2, cell_timeout=60.0, confine=True, figures=F
         if job:
             jobs.append((submission, job))
     confinement = _confinement(root, staging, confine, log)
+    phases = {"prepare": time.perf_counter() - started, "run": 0.0, "score": 0.0, "feedback": 0.0}
 
     by_key = {job.key: (submission, job) for submission, job in jobs}
     bar = _ProgressBar(len(jobs), log)
@@ -82,17 +83,23 @@ def grade(root, submitted, workers=2, cell_timeout=60.0, confine=True, figures=F
     for submission in submissions:
         record = json.loads(_executed_path(executed, submission).read_text())
         submission.flags, submission.seconds = _merge_flags(record["flags"]), record["seconds"]
+    phases["run"] = time.perf_counter() - started - phases["prepare"]
     grading = score.grading_config(config, staged.relative_to(root), executed)
     for assignment in sorted({s.assignment for s in submissions}, key=lambda a: a.name):
         log(f"scoring {assignment.name} with nbgrader ...")
+        begun = time.perf_counter()
         try:
             score.autograde(root, assignment.name, grading)
         except NbGraderException:  # nbgrader grades the others first; _cell_rows reports the rest
             log(f"nbgrader could not grade some {assignment.name} submissions (see above)")
+        phases["score"] += time.perf_counter() - begun
+        begun = time.perf_counter()
         students = sorted(s.student for s in submissions if s.assignment == assignment)
         score.generate_feedback(root, assignment.name, grading, students, workers)
+        phases["feedback"] += time.perf_counter() - begun
     rows = _cell_rows(root, submissions)
     _write_reports(root, submissions, rows)
+    log("time spent: " + ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in phases.items()))
     return submissions, rows, time.perf_counter() - started
 
 
@@ -158,7 +165,7 @@ def _prepare(submission, root, staged, executed, work, config, db_url, figures):
         submission.problems.append(f"nbgrader could not sanitize the notebook ({type(error).__name__}: "
                                    f"{error}): its answers were put back into the release notebook")
         clean = sanitized(notebook)
-    nbformat.write(notebook, target / f"{a.notebook}.ipynb")
+    nbformat.write(clean, target / f"{a.notebook}.ipynb")  # scored as it was run
     cells = [(_kind(cell), cell.source) for cell in clean.cells if cell.cell_type == "code"]
     digest = hashlib.sha256(json.dumps([GRADER_VERSION, figures, cells]).encode()).hexdigest()
     path = _executed_path(executed, submission)

@@ -53,8 +53,8 @@ class Snapshot:
         classes += [cls for obj in (shell, shell.display_pub, shell.displayhook, kernel, shell.events)
                     for cls in type(obj).__mro__ if cls.__module__ != "builtins"]
         self.classes = {f"{cls.__module__}.{cls.__qualname__}": (cls, dict(vars(cls))) for cls in classes}
-        self.class_parts = {(name, key): _function_parts(value) for name, (_, contents) in self.classes.items()
-                            for key, value in contents.items() if _function_parts(value)}
+        self.class_parts = {name: {key: _function_parts(value) for key, value in contents.items()
+                                   if _function_parts(value)} for name, (_, contents) in self.classes.items()}
         self.objects = {"the IPython shell": shell, "the display publisher": shell.display_pub,
                         "the display hook": shell.displayhook, "the grader's kernel": kernel,
                         "IPython's events": shell.events}
@@ -99,8 +99,7 @@ class Snapshot:
             current = vars(cls)
             added = {key for key in set(current) - set(contents) if key.startswith("__")}
             if added or any(current.get(key, _MISSING) is not value for key, value in contents.items()) \
-                    or any(_function_parts(contents[key]) != parts
-                           for (owner, key), parts in self.class_parts.items() if owner == name):
+                    or any(_function_parts(contents[key]) != parts for key, parts in self.class_parts[name].items()):
                 found.append(f"the class {name} was modified")
         for name, obj in self.objects.items():
             now, then = _state(obj), self.object_states[name]

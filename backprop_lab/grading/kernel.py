@@ -99,6 +99,9 @@ class Kernel:
         config.HistoryManager.enabled = False  # no history thread: the parent must stay fork-safe
         self.shell = _Shell.instance(config=config, colors="NoColor")
         self.shell.grading_kernel = self
+        # Plain Python tracebacks: IPython's context view costs ~50 ms per error, most of the run
+        # time of a half-finished notebook; the error and its message are the same.
+        self.shell.InteractiveTB.set_mode(mode="Plain")
         import matplotlib.pyplot as plt
         if figures:
             InteractiveShell.enable_matplotlib(self.shell, "inline")

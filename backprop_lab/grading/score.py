@@ -4,12 +4,14 @@ import contextlib
 import json
 import logging
 import os
+import re
 import types
 import warnings
 from pathlib import Path
 
 import jsonschema
 import nbformat
+from nbconvert.exporters import HTMLExporter, html as nbconvert_html
 from nbgrader.converters import Autograde, GenerateFeedback
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.nbgraderformat import common as nbgraderformat_common
@@ -41,14 +43,49 @@ class ReplayOutputs(NbGraderPreprocessor):
         return nb, resources
 
 
+class FeedbackExporter(HTMLExporter):
+    """nbconvert's HTML exporter without its BeautifulSoup pass over the finished page, which
+    takes most of the time of a feedback page. On nbgrader's feedback template (classic cells)
+    that pass only gives images without one an alt text: done here with a regular expression."""
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        original = nbconvert_html.BeautifulSoup
+        nbconvert_html.BeautifulSoup = _UnparsedPage
+        try:
+            page, resources = super().from_notebook_node(nb, resources, **kw)
+        finally:
+            nbconvert_html.BeautifulSoup = original
+        return _IMAGE_WITHOUT_ALT.sub(r'<img alt="No description has been provided for this image"', page), resources
+
+
+class _UnparsedPage:
+    """Stands in for BeautifulSoup: selects nothing, gives the page back as it came."""
+
+    def __init__(self, page, features=None):
+        self.page = page
+
+    def select(self, selector):
+        return []
+
+    def __str__(self):
+        return self.page
+
+
+_IMAGE_WITHOUT_ALT = re.compile(r"<img(?![^>]*\balt=)")
+
+
 def grading_config(course_config, submitted_directory, executed_dir):
+    """The converters' config: submissions come staged and already sanitized (grade.py runs
+    nbgrader's sanitize steps once, before execution), outputs are replayed, feedback is lighter."""
     config = sanitize_config(course_config)
     config.CourseDirectory.submitted_directory = str(submitted_directory)
     config.ReplayOutputs.executed_dir = str(executed_dir)
+    config.Autograde.sanitize_preprocessors = []
     steps = Autograde.autograde_preprocessors.default()
     config.Autograde.autograde_preprocessors = [ReplayOutputs if step.__name__ == "Execute" else step
                                                 for step in steps]
     config.Autograde.create_student = True
+    config.GenerateFeedback.exporter_class = FeedbackExporter
     return config
 
 
