@@ -3,17 +3,22 @@
     .venv/bin/python bench/grading_speed.py [--per-assignment 10] [--workers 2]
 
 Builds a class from the kept variants (tests/submissions/) of every written assignment — correct,
-mistaken and blank notebooks — then times, one after the other on this machine:
-  1. stock nbgrader: `nbgrader autograde <assignment>` for each assignment, as an instructor runs it;
-  2. backprop-lab: `backprop-lab grade` (isolated, parallel) on the same submissions;
-  3. plain Python: every code cell of every notebook exec'd in one warm process, one namespace per
-     notebook, no isolation and no scoring — the floor the grader's overhead is measured against.
-It prints the three times, the speed-up over stock nbgrader, the overhead over plain execution, and
-checks that both graders gave every cell the same score.
+mistaken and blank notebooks — then, one after the other on this machine:
+  1. stock nbgrader: `nbgrader autograde <assignment>` for each assignment, as an instructor runs
+     it (no feedback: `nbgrader generate_feedback` would come on top);
+  2. backprop-lab: `backprop-lab grade` on the same submissions: isolated parallel execution,
+     nbgrader's scoring, feedback HTML and the reports, process start included;
+  3. execution alone, twice on the same sanitized cells: in isolated children (fork, sandbox,
+     integrity guard; one worker) and plain in this one process (one namespace per notebook, no
+     isolation). Their ratio is the price of isolation.
+It prints the times, the speed-up over stock nbgrader, the isolation overhead, and checks that
+both graders gave every cell the same score.
 """
 import argparse
 import contextlib
 import io
+import re
+import resource
 import shutil
 import sys
 import tempfile
@@ -42,36 +47,52 @@ def build_class(folder, per_assignment):
 
 
 def time_stock(scratch):
+    assignments = [a for a in course.written_assignments(ROOT) if (scratch / "source" / a.name).is_dir()]
     started = time.perf_counter()
-    for assignment in course.written_assignments(ROOT):
-        if (scratch / "source" / assignment.name).is_dir():
-            course.autograde(scratch, assignment)
+    for assignment in assignments:
+        course.autograde(scratch, assignment)
     seconds = time.perf_counter() - started
-    scores = {(student, assignment.name): cells for assignment in course.written_assignments(ROOT)
-              if (scratch / "source" / assignment.name).is_dir()
-              for student, cells in course.autograded_scores(scratch, assignment).items()}
+    scores = {(student, a.name): cells for a in assignments
+              for student, cells in course.autograded_scores(scratch, a).items()}
     return seconds, scores
 
 
-def time_plain(scratch):
-    """Every code cell of every autograded notebook (tests included), in this one process."""
-    import matplotlib
-    matplotlib.use("agg")
-    import numpy  # noqa: F401
-    import torch
-    torch.set_num_threads(1)
-    from IPython.core.interactiveshell import InteractiveShell
-    shell = InteractiveShell.instance()
-    notebooks = sorted((scratch / "autograded").glob("*/*/*.ipynb"))
-    started = time.perf_counter()
-    for path in notebooks:
-        shell.user_ns.clear()  # a fresh namespace (shell.reset would add a full garbage collection)
-        shell.init_user_ns()
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            for cell in nbformat.read(path, as_version=4).cells:
-                if cell.cell_type == "code":
-                    shell.run_cell(cell.source, store_history=False, silent=True)
-    return time.perf_counter() - started, len(notebooks)
+def staged_jobs(scratch):
+    """The cells `backprop-lab grade` ran, as execution jobs, one scratch folder each."""
+    from backprop_lab.grading import execute, grade
+
+    jobs = []
+    for index, path in enumerate(sorted((scratch / ".grading" / "submitted").glob("*/*/*.ipynb"))):
+        cells = [(grade._kind(cell), cell.source) for cell in nbformat.read(path, as_version=4).cells
+                 if cell.cell_type == "code"]
+        workdir = scratch / ".grading" / "bench" / str(index)
+        workdir.mkdir(parents=True)
+        jobs.append(execute.Job(str(index), cells, str(workdir)))
+    return jobs
+
+
+def time_execution(scratch):
+    """(isolated wall, isolated cpu, plain wall, plain cpu, notebooks) for the same cells."""
+    from backprop_lab.grading import execute, grade
+
+    kernel, snapshot = execute.warm_up()
+    jobs = staged_jobs(scratch)
+    confinement = grade._confinement(scratch, scratch / ".grading", True, print)
+    before, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
+    execute.run_all(jobs, 1, execute.Limits(), confinement, kernel, snapshot)
+    isolated_wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    isolated_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+    shell = kernel.shell
+    started, cpu = time.perf_counter(), time.process_time()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        for job in jobs:
+            shell.user_ns.clear()  # a fresh namespace (shell.reset would add a full garbage collection)
+            shell.init_user_ns()
+            for _, source in job.cells:
+                shell.run_cell(source, store_history=False, silent=True)
+    return isolated_wall, isolated_cpu, time.perf_counter() - started, time.process_time() - cpu, len(jobs)
 
 
 def main():
@@ -86,19 +107,21 @@ def main():
         print(f"class: {count} notebooks over {len(course.written_assignments(ROOT))} assignments", flush=True)
 
         stock_seconds, stock_scores = time_stock(stock_course)
-        print(f"stock nbgrader autograde : {stock_seconds:8.1f} s", flush=True)
+        print(f"stock nbgrader autograde  : {stock_seconds:7.1f} s  ({stock_seconds / count:.2f} s per notebook)", flush=True)
         started = time.perf_counter()
-        _, our_scores = grade_with_backprop_lab(ours_course, "--workers", str(args.workers))
+        done, our_scores = grade_with_backprop_lab(ours_course, "--workers", str(args.workers))
         our_seconds = time.perf_counter() - started
-        print(f"backprop-lab grade       : {our_seconds:8.1f} s  (process start, feedback HTML and reports included)")
-        plain_seconds, plain_count = time_plain(ours_course)
-        print(f"plain Python, 1 process  : {plain_seconds:8.1f} s  ({plain_count} notebooks, no isolation, no scoring)")
+        phases = re.search(r"time spent: (.*)", done.stdout)
+        print(f"backprop-lab grade        : {our_seconds:7.1f} s  ({our_seconds / count:.2f} s per notebook; "
+              f"{phases.group(1) if phases else ''})", flush=True)
+        isolated_wall, isolated_cpu, plain_wall, plain_cpu, notebooks = time_execution(ours_course)
+        print(f"execution, isolated       : {isolated_wall:7.1f} s  (cpu {isolated_cpu:.1f} s; {notebooks} notebooks, 1 worker)")
+        print(f"execution, plain Python   : {plain_wall:7.1f} s  (cpu {plain_cpu:.1f} s; one process, no isolation)")
 
         same = stock_scores == our_scores
-        print(f"\nspeed-up over stock nbgrader : {stock_seconds / our_seconds:6.1f}x")
-        print(f"overhead over plain Python   : {our_seconds / plain_seconds:6.2f}x "
-              f"(plain time divided by {args.workers} workers: {our_seconds / (plain_seconds / args.workers):.2f}x)")
-        print(f"identical scores, every cell : {'yes' if same else 'NO'}")
+        print(f"\nspeed-up over stock nbgrader   : {stock_seconds / our_seconds:6.1f}x  ({args.workers} workers)")
+        print(f"isolation overhead (wall, cpu) : {isolated_wall / plain_wall:6.2f}x, {isolated_cpu / plain_cpu:.2f}x")
+        print(f"identical scores, every cell   : {'yes' if same else 'NO'} ({sum(map(len, our_scores.values()))} cells)")
         if not same:
             for key in sorted(set(stock_scores) | set(our_scores)):
                 if stock_scores.get(key) != our_scores.get(key):

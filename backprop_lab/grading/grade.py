@@ -85,21 +85,23 @@ def grade(root, submitted, workers=2, cell_timeout=60.0, confine=True, figures=F
         submission.flags, submission.seconds = _merge_flags(record["flags"]), record["seconds"]
     phases["run"] = time.perf_counter() - started - phases["prepare"]
     grading = score.grading_config(config, staged.relative_to(root), executed)
+    rendering = []  # feedback of the assignments scored so far, rendered while the next is scored
     for assignment in sorted({s.assignment for s in submissions}, key=lambda a: a.name):
         log(f"scoring {assignment.name} with nbgrader ...")
-        begun = time.perf_counter()
         try:
             score.autograde(root, assignment.name, grading)
         except NbGraderException:  # nbgrader grades the others first; _cell_rows reports the rest
             log(f"nbgrader could not grade some {assignment.name} submissions (see above)")
-        phases["score"] += time.perf_counter() - begun
-        begun = time.perf_counter()
         students = sorted(s.student for s in submissions if s.assignment == assignment)
-        score.generate_feedback(root, assignment.name, grading, students, workers)
-        phases["feedback"] += time.perf_counter() - begun
+        rendering.append((assignment.name, score.start_feedback(root, assignment.name, grading, students, workers)))
+    phases["score"] = time.perf_counter() - started - phases["prepare"] - phases["run"]
+    for name, children in rendering:
+        score.finish_feedback(name, children)
+    phases["feedback"] = time.perf_counter() - started - sum(phases.values())
     rows = _cell_rows(root, submissions)
     _write_reports(root, submissions, rows)
-    log("time spent: " + ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in phases.items()))
+    log("time spent: " + ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in phases.items())
+        + " (feedback: what was left after scoring)")
     return submissions, rows, time.perf_counter() - started
 
 

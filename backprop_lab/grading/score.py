@@ -1,26 +1,22 @@
 """Scoring is nbgrader's own: `nbgrader autograde` runs as usual, except that its Execute step
 replays the outputs our isolated children produced instead of starting a kernel."""
-import contextlib
 import json
 import logging
 import os
 import re
-import types
 import warnings
 from pathlib import Path
 
-import jsonschema
 import nbformat
 from nbconvert.exporters import HTMLExporter, html as nbconvert_html
 from nbgrader.converters import Autograde, GenerateFeedback
 from nbgrader.coursedir import CourseDirectory
-from nbgrader.nbgraderformat import common as nbgraderformat_common
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 from traitlets.config import Config
 
 from .execute import error_output
-from .sanitize import sanitize_config
+from .sanitize import sanitize_config, schema_checked_once
 
 
 class ReplayOutputs(NbGraderPreprocessor):
@@ -94,9 +90,10 @@ def autograde(root, assignment, config):
     _convert(Autograde, root, assignment, config)
 
 
-def generate_feedback(root, assignment, config, students, workers):
+def start_feedback(root, assignment, config, students, workers):
     """nbgrader generate_feedback: HTML per student in feedback/, rendered by `workers` forked
-    processes side by side (rendering HTML is the slowest step left)."""
+    processes side by side, while the caller goes on (scoring the next assignment). Returns the
+    processes, for finish_feedback."""
     shards = [students[i::workers] for i in range(workers) if students[i::workers]]
     children = []
     for shard in shards:
@@ -111,31 +108,13 @@ def generate_feedback(root, assignment, config, students, workers):
             finally:
                 os._exit(status)
         children.append(pid)
+    return children
+
+
+def finish_feedback(assignment, children):
     failed = [pid for pid in children if os.waitpid(pid, 0)[1] != 0]
     if failed:
         raise RuntimeError(f"feedback generation failed for {assignment} in {len(failed)} worker(s)")
-
-
-@contextlib.contextmanager
-def _schema_checked_once():
-    """nbgrader re-checks its (constant) metadata schema for every cell, a third of its time;
-    validate against a compiled validator instead: same verdicts, no repeated schema check."""
-    compiled = {}
-
-    def validate(instance, schema, *args, **kwargs):
-        key = id(schema)
-        if key not in compiled:
-            compiled[key] = (jsonschema.validators.validator_for(schema)(schema), schema)
-        error = jsonschema.exceptions.best_match(compiled[key][0].iter_errors(instance))
-        if error is not None:
-            raise error
-
-    original = nbgraderformat_common.jsonschema
-    nbgraderformat_common.jsonschema = types.SimpleNamespace(validate=validate)
-    try:
-        yield
-    finally:
-        nbgraderformat_common.jsonschema = original
 
 
 def _convert(converter_class, root, assignment, config):
@@ -144,7 +123,7 @@ def _convert(converter_class, root, assignment, config):
     converter = converter_class(coursedir=coursedir, config=config)
     converter.force = True
     converter.log = logging.getLogger("nbgrader")  # errors reach the terminal, chatter does not
-    with warnings.catch_warnings(), _schema_checked_once():
+    with warnings.catch_warnings(), schema_checked_once():
         warnings.filterwarnings("ignore", module="sqlalchemy")
         warnings.filterwarnings("ignore", message=".*not in session.*")
         warnings.filterwarnings("ignore", message="Cell is missing an id field")
