@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test release validate lab clean
+.PHONY: demo test chromium release validate lab clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,8 +17,15 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/backprop-lab demo
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest
+
+# tests/test_browser.py drives Debian's Chromium. CI must run those tests, so there it is installed
+# when missing; elsewhere they skip without it (apt-get install chromium to run them).
+chromium:
+	@if [ "$$CI" = "true" ] && [ ! -x /usr/bin/chromium ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	fi
 
 release: $(STAMP)
 	$(BIN)/backprop-lab release
@@ -26,8 +33,16 @@ release: $(STAMP)
 validate: $(STAMP)
 	$(BIN)/backprop-lab validate
 
+# Students work in coursework/, a copy of each release/ assignment made the first time it is seen:
+# their answers never touch the generated release, and a new assignment joins when it appears.
+COURSEWORK := coursework
 lab: $(STAMP)
-	$(BIN)/jupyter lab release
+	@mkdir -p $(COURSEWORK)
+	@for a in $(notdir $(wildcard release/*)); do \
+		test -e $(COURSEWORK)/$$a || cp -R release/$$a $(COURSEWORK)/$$a; \
+	done
+	@echo "Your notebooks are in $(COURSEWORK)/ (a copy of release/): answers saved there stay yours."
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(COURSEWORK) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 clean:
 	rm -rf $(VENV)
