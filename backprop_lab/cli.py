@@ -3,7 +3,6 @@ import argparse
 import os
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import course
@@ -21,11 +20,11 @@ def validate_course(root, names, workers):
     """Validate the chosen written assignments in parallel; print a table; return True if all pass."""
     written = chosen(root, names)
     missing = [a.name for a in course.all_assignments(root) if a not in course.written_assignments(root)]
-    print(f"validating {len(written)} assignment(s) with stock nbgrader"
+    print(f"validating {len(written)} assignment(s): nbgrader generates each release, "
+          "backprop-lab grade scores the solution and the blank release"
           + (f" (not written yet: {', '.join(missing)})" if missing else ""), flush=True)
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        reports = list(pool.map(lambda a: validate(root, a), written))
+    reports = validate(root, written, workers)
     print(f"\n{'assignment':<26}{'graded cells':>13}{'auto pts':>10}{'manual pts':>11}"
           f"{'solution':>10}{'blank':>8}  status")
     for r in reports:
@@ -153,7 +152,7 @@ def main(argv=None):
         sub = commands.add_parser(name, help=text)
         sub.add_argument("assignments", nargs="*", help="assignment names (default: all written ones)")
         if name != "release":
-            sub.add_argument("--workers", type=int, default=2, help="assignments validated at once")
+            sub.add_argument("--workers", type=int, default=2, help="notebooks graded at once")
     sub = commands.add_parser("grade", help="grade every submission, isolated and in parallel")
     sub.add_argument("submissions", nargs="?", type=Path,
                      help="folder of <student>/<assignment>/ submissions (default: submitted/)")

@@ -1,9 +1,10 @@
-"""Course integrity: every written assignment is checked in a scratch copy of the course.
+"""Course integrity: the written assignments are checked together in a scratch copy of the course.
 
 For each assignment: the source notebook is committed without outputs; stock nbgrader generates
 a release identical to the committed release/; nothing between solution or hidden-test markers
-reaches the release; the solution notebook runs without error and earns full marks under
-`nbgrader autograde`; the blank release earns zero without crashing the grader.
+reaches the release; the solution notebook runs without error and earns full marks; the blank
+release earns zero without crashing the grader. Both are graded in one batch by `backprop-lab
+grade`, whose scores are nbgrader's own (tests/test_parity.py holds it to stock `nbgrader autograde`).
 """
 import filecmp
 import re
@@ -37,39 +38,46 @@ class Report:
         return not self.problems
 
 
-def validate(root, assignment):
-    """Check one assignment; returns a Report whose `problems` list says what is wrong."""
-    report = Report(assignment)
-    report.problems += outputs_in_source(assignment.source(root))
-    with tempfile.TemporaryDirectory(prefix=f"validate-{assignment.name}-") as scratch:
-        scratch = course.scratch_course(root, scratch, [assignment])
-        course.generate(scratch, assignment)
-        report.problems += release_out_of_sync(root, scratch, assignment)
-        report.problems += leaks(assignment.source(root), assignment.release(scratch))
+def validate(root, assignments, workers=2):
+    """Check the assignments; one Report each, whose `problems` list says what is wrong."""
+    from .grading.grade import grade
 
-        submitted = scratch / "submitted"
-        for student, notebook in [(SOLUTION, assignment.source(root)), (BLANK, assignment.release(scratch))]:
-            folder = submitted / student / assignment.name
-            folder.mkdir(parents=True)
-            shutil.copy(notebook, folder)
-        course.autograde(scratch, assignment)
+    reports = [Report(a) for a in assignments]
+    with tempfile.TemporaryDirectory(prefix="validate-") as scratch:
+        scratch = course.scratch_course(root, scratch, assignments)
+        for report in reports:
+            a = report.assignment
+            report.problems += outputs_in_source(a.source(root))
+            course.generate(scratch, a)
+            report.problems += release_out_of_sync(root, scratch, a)
+            report.problems += leaks(a.source(root), a.release(scratch))
+            for student, notebook in [(SOLUTION, a.source(root)), (BLANK, a.release(scratch))]:
+                folder = scratch / "submitted" / student / a.name
+                folder.mkdir(parents=True)
+                shutil.copy(notebook, folder / f"{a.notebook}.ipynb")
+        grade(scratch, scratch / "submitted", workers=workers, log=lambda *_: None)
+        for report in reports:
+            _check_scores(report, scratch)
+    return reports
 
-        cells = course.graded_cells(scratch, assignment)
-        report.graded_cells = len(cells)
-        report.autograded_points = sum(points for points, auto in cells.values() if auto)
-        report.manual_points = sum(points for points, auto in cells.values() if not auto)
-        scores = course.cell_scores(scratch, assignment)
-        report.solution_score = sum(score or 0 for score, _ in scores[SOLUTION].values())
-        report.blank_score = sum(score or 0 for score, _ in scores[BLANK].values())
-        if report.solution_score != report.autograded_points:
-            lost = [cell for cell, (score, top) in scores[SOLUTION].items() if cells[cell][1] and score != top]
-            report.problems.append(f"the solution scores {report.solution_score:g}/{report.autograded_points:g}"
-                                   f" (cells losing points: {', '.join(lost)})")
-        if report.blank_score != 0:
-            report.problems.append(f"the blank release scores {report.blank_score:g}, expected 0")
-        autograded = scratch / "autograded" / SOLUTION / assignment.name / f"{assignment.notebook}.ipynb"
-        report.problems += errors_in(autograded, "the solution notebook")
-    return report
+
+def _check_scores(report, scratch):
+    a = report.assignment
+    cells = course.graded_cells(scratch, a)
+    report.graded_cells = len(cells)
+    report.autograded_points = sum(points for points, auto in cells.values() if auto)
+    report.manual_points = sum(points for points, auto in cells.values() if not auto)
+    scores = course.cell_scores(scratch, a)
+    report.solution_score = sum(score or 0 for score, _ in scores[SOLUTION].values())
+    report.blank_score = sum(score or 0 for score, _ in scores[BLANK].values())
+    if report.solution_score != report.autograded_points:
+        lost = [cell for cell, (score, top) in scores[SOLUTION].items() if cells[cell][1] and score != top]
+        report.problems.append(f"the solution scores {report.solution_score:g}/{report.autograded_points:g}"
+                               f" (cells losing points: {', '.join(lost)})")
+    if report.blank_score != 0:
+        report.problems.append(f"the blank release scores {report.blank_score:g}, expected 0")
+    autograded = scratch / "autograded" / SOLUTION / a.name / f"{a.notebook}.ipynb"
+    report.problems += errors_in(autograded, "the solution notebook")
 
 
 def outputs_in_source(path):

@@ -18,9 +18,15 @@ def test_config_lists_the_six_assignments_in_order():
     assert [a.name for a in course.all_assignments(ROOT)] == DESIGNED
 
 
+@pytest.fixture(scope="module")
+def reports():
+    """Every written assignment validated once, in one batch."""
+    return {report.assignment.name: report for report in validate(ROOT, WRITTEN)}
+
+
 @pytest.mark.parametrize("assignment", WRITTEN, ids=[a.name for a in WRITTEN])
-def test_assignment_validates(assignment):
-    report = validate(ROOT, assignment)
+def test_assignment_validates(reports, assignment):
+    report = reports[assignment.name]
     assert report.ok, "\n".join(report.problems)
     assert report.solution_score == report.autograded_points > 0
     assert report.blank_score == 0
