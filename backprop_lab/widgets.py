@@ -15,6 +15,15 @@ SMOOTH_FUNCTIONS = {
 }
 
 
+# Labels longer than a few letters need this: at the default width JupyterLab cuts them short.
+FULL_LABEL = {"description_width": "initial"}
+
+
+def _raised(error):
+    """What the notebook's code raised, in one line: 'NotImplementedError' or 'ValueError: ...'."""
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
 def epsilon_explorer():
     """Choose a function, a point and a step h; see how the finite-difference error depends on h."""
     function = widgets.Dropdown(options=list(SMOOTH_FUNCTIONS), value="sin(x)", description="f")
@@ -68,11 +77,17 @@ def activation_explorer(activations, reference=None, x_range=(-4.0, 4.0)):
         f, df = activations[choice.value]
         x0, h = float(point.value), float(step.value)
         at = lambda g, value: float(np.asarray(g(np.array([value])), dtype=np.float64).reshape(-1)[0])
-        analytic = at(df, x0)
-        centered = (at(f, x0 + h) - at(f, x0 - h)) / (2 * h)
+        try:
+            value, analytic = at(f, x0), at(df, x0)
+            centered = (at(f, x0 + h) - at(f, x0 - h)) / (2 * h)
+        except Exception as error:  # the layer is unfinished or raised: say so, keep the controls
+            readout.value = (f"<b>{choice.value}</b> raised {_raised(error)}. Finish and test it above, "
+                             "then run the cells that build this explorer again.")
+            figure.clear_output()
+            return
         scale = max(abs(analytic), abs(centered))
         error = abs(analytic - centered) / scale if scale > 0 else 0.0
-        lines = [f"f({x0:.2f}) = {at(f, x0):.10f}",
+        lines = [f"f({x0:.2f}) = {value:.10f}",
                  f"f'({x0:.2f}) from the derivative = {analytic:.10f}",
                  f"centered difference (f(x+h) - f(x-h)) / 2h = {centered:.10f}",
                  f"relative error = {error:.2e}"]
@@ -125,14 +140,21 @@ def layer_gradient_explorer(gradient_norms, max_depth=8):
     gradient_norms(depth, width, weight_scale) -> sequence of floats, the norm of dL/dW for
     layers 1, 2, ..., L (the caller builds the network and runs its own backpropagation).
     """
-    depth = widgets.IntSlider(value=3, min=1, max=max_depth, description="hidden layers")
-    width = widgets.IntSlider(value=16, min=2, max=64, description="width")
-    scale = widgets.FloatLogSlider(value=1.0, base=10, min=-1, max=1, step=0.05, description="weight scale")
+    depth = widgets.IntSlider(value=3, min=1, max=max_depth, description="hidden layers", style=FULL_LABEL)
+    width = widgets.IntSlider(value=16, min=2, max=64, description="width", style=FULL_LABEL)
+    scale = widgets.FloatLogSlider(value=1.0, base=10, min=-1, max=1, step=0.05, description="weight scale",
+                                   style=FULL_LABEL)
     readout = widgets.HTML()
     figure = widgets.Output()
 
     def redraw(_change=None):
-        norms = np.asarray(gradient_norms(depth.value, width.value, scale.value), dtype=np.float64)
+        try:
+            norms = np.asarray(gradient_norms(depth.value, width.value, scale.value), dtype=np.float64)
+        except Exception as error:  # the notebook's backpropagation is unfinished or raised
+            readout.value = (f"computing the gradients raised {_raised(error)}. Finish and test your "
+                             "backpropagation above, then move a slider again.")
+            figure.clear_output()
+            return
         layers = np.arange(1, len(norms) + 1)
         ratio = norms[0] / norms[-1] if norms[-1] > 0 else np.inf
         readout.value = (f"|dL/dW| of layer 1 / |dL/dW| of layer {len(norms)} = {ratio:.3g}")
@@ -171,14 +193,16 @@ def training_explorer(build_network, train, x, y, hidden_sizes=(5, 3), learning_
     from .plots import plot_decision_boundary, plot_loss_curve
 
     sizes = widgets.Text(value=", ".join(str(s) for s in hidden_sizes), description="hidden sizes",
-                         continuous_update=False, placeholder="e.g. 5, 3")
+                         continuous_update=False, placeholder="e.g. 5, 3", style=FULL_LABEL)
     rate = widgets.FloatLogSlider(value=learning_rate, base=10, min=-3, max=2, step=0.1,
-                                  description="learning rate", readout_format=".3g", continuous_update=False)
+                                  description="learning rate", readout_format=".3g", continuous_update=False,
+                                  style=FULL_LABEL)
     steps = widgets.IntSlider(value=epochs, min=10, max=3000, step=10, description="epochs",
-                              continuous_update=False)
+                              continuous_update=False, style=FULL_LABEL)
     scale = widgets.FloatSlider(value=init_scale, min=0.0, max=10.0, step=0.05, description="init scale",
-                                continuous_update=False)
-    seeds = widgets.IntSlider(value=seed, min=0, max=30, description="seed", continuous_update=False)
+                                continuous_update=False, style=FULL_LABEL)
+    seeds = widgets.IntSlider(value=seed, min=0, max=30, description="seed", continuous_update=False,
+                              style=FULL_LABEL)
     button = widgets.Button(description="Train", button_style="primary", icon="play")
     readout = widgets.HTML("Press <b>Train</b> or change any control to train a network.")
     figure = widgets.Output()
@@ -203,9 +227,9 @@ def training_explorer(build_network, train, x, y, hidden_sizes=(5, 3), learning_
                                 steps.value, rate.value)
             losses = np.asarray(losses, dtype=np.float64).reshape(-1)
         except Exception as error:  # the notebook's code is unfinished or raised: say so, do not crash
-            detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-            readout.value = (f"training failed ({detail}). Finish and test NeuralNetwork and train, "
-                             "then press Train again.")
+            # `train` was handed over when this cell ran: a newer one needs the cell run again
+            readout.value = (f"training failed ({_raised(error)}). Finish and test NeuralNetwork and train, "
+                             "then run this cell again.")
             return
         seconds = time.perf_counter() - started
         first = f"{losses[0]:.4g}" if losses.size else "-"

@@ -21,10 +21,14 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--no-first-run"]
 VIEWPORT = {"width": 1280, "height": 900}
 
-# User settings for reproducible runs: no question about (or fetching of) Jupyter news.
+# User settings for reproducible runs: no question about (or fetching of) Jupyter news, and every
+# cell drawn as soon as the notebook opens. By default JupyterLab draws cells in idle time, and a
+# page that is rarely idle (kernels starting on two cores) took from 2 s to 30 s to open the same
+# notebook.
 LAB_SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
         {"fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
 }
 
 # Loaded into every page: one reader of the open notebook's DOM, shared by all the waits below.
@@ -135,34 +139,35 @@ class JupyterLab:
                 self.process.kill()
                 self.process.wait()
 
-    def api(self, method, path):
+    def api(self, method, path, body=None):
         """One REST call with the token; returns the decoded JSON answer (None when empty)."""
         request = urllib.request.Request(self.url + path, method=method,
+                                         data=None if body is None else json.dumps(body).encode(),
                                          headers={"Authorization": f"token {self.token}"})
         with urllib.request.urlopen(request, timeout=10) as answer:
             body = answer.read()
         return json.loads(body) if body else None
 
-    def kernel_of(self, path):
-        """The id of the kernel of the notebook at `path` (relative to root)."""
-        sessions = [s for s in self.api("GET", "/api/sessions") if s["path"] == str(path)]
-        assert len(sessions) == 1, f"expected one session for {path}, found {sessions}"
-        return sessions[0]["kernel"]["id"]
+    def run_in_new_kernel(self, code, folder="", timeout=30):
+        """Start a kernel as the server would for a notebook in `folder`, run `code`, return stdout.
 
-    def run_in_kernel(self, kernel_id, code, timeout=30):
-        """Run `code` in a kernel the server started (through its connection file); return stdout."""
+        Talking to the kernel of an open notebook instead slowed JupyterLab down for the rest of
+        the session: it gets every message of that kernel, this conversation included.
+        """
         from jupyter_client import BlockingKernelClient
 
+        kernel = self.api("POST", "/api/kernels", {"name": "python3", "path": str(folder)})
         client = BlockingKernelClient()
-        client.load_connection_file(str(self.runtime / f"kernel-{kernel_id}.json"))
+        client.load_connection_file(str(self.runtime / f"kernel-{kernel['id']}.json"))
         client.start_channels()
         printed = []
         try:
+            client.wait_for_ready(timeout=timeout)
             reply = client.execute_interactive(
-                code, timeout=timeout, store_history=False,
-                output_hook=lambda msg: printed.append(msg["content"].get("text", "")))
+                code, timeout=timeout, output_hook=lambda msg: printed.append(msg["content"].get("text", "")))
         finally:
             client.stop_channels()
+            self.api("DELETE", f"/api/kernels/{kernel['id']}")
         assert reply["content"]["status"] == "ok", reply["content"]
         return "".join(printed)
 
@@ -255,6 +260,13 @@ class LabPage:
                 arg=places, timeout=timeout * 1000, polling=200)
         except TimeoutError:
             pass
+
+    def cut_labels(self, index, k):
+        """The labels of the widget in output k of cell `index` that do not fit their box (JupyterLab
+        cuts them short with an ellipsis)."""
+        return self.output(index, k).evaluate(
+            "view => [...view.querySelectorAll('.widget-label')]"
+            ".filter(label => label.scrollWidth > label.clientWidth).map(label => label.textContent)")
 
     def widget_reacts(self, index, k, timeout=30):
         """Move the first slider of the widget in output k of cell `index` one step (arrow key, as

@@ -191,7 +191,6 @@ def require_browser():
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
     """A working copy of release/ and source/ for JupyterLab to serve (runs save their outputs)."""
-    require_browser()
     root = tmp_path_factory.mktemp("course")
     for folder in ("release", "source"):
         shutil.copytree(ROOT / folder, root / folder,
@@ -219,6 +218,7 @@ def timings(request):
 @pytest.fixture(scope="module")
 def browser(server, tmp_path_factory, timings):
     """One Chromium (fresh profile) with JupyterLab loaded, for every notebook of the module."""
+    require_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -259,17 +259,19 @@ def run_notebook(browser, server, workspace, timings, path, past_errors=False):
 
 # --- the tests ---------------------------------------------------------------------------------
 
+def test_a_notebook_kernel_is_this_environment_with_backprop_lab(server):
+    """What `make lab` gives a student: the kernel is the venv's Python and imports the course package."""
+    facts = server.run_in_new_kernel("import sys, backprop_lab; print(sys.prefix); print(backprop_lab.__file__)",
+                                     folder=Path("release") / WRITTEN[0].name)
+    prefix, package = facts.split()
+    assert Path(prefix).resolve() == Path(sys.prefix).resolve()
+    assert Path(package).resolve().is_relative_to(ROOT)
+
+
 @pytest.mark.parametrize("assignment", WRITTEN, ids=[a.name for a in WRITTEN])
 def test_release_fails_only_where_an_exercise_is_missing(assignment, browser, server, workspace, timings):
     path = Path("release") / assignment.name / f"{assignment.notebook}.ipynb"
     with run_notebook(browser, server, workspace, timings, path, past_errors=True) as (nb, page_cells):
-        # The kernel a student gets is this environment's Python, with backprop_lab importable.
-        facts = server.run_in_kernel(server.kernel_of(path),
-                                     "import sys, backprop_lab; print(sys.prefix); print(backprop_lab.__file__)")
-        prefix, package = facts.split()
-        assert Path(prefix).resolve() == Path(sys.prefix).resolve()
-        assert Path(package).resolve().is_relative_to(ROOT)
-
         assert all(cell.execution_count for cell in nb.cells if cell.cell_type == "code")
         stray, unreached = stray_errors(nb, nbformat.read(assignment.source(ROOT), as_version=4))
         assert not stray, "errors that do not come from a missing exercise:\n" + "\n".join(stray)
@@ -296,6 +298,7 @@ def test_solution_runs_clean_with_plots_and_live_widgets(assignment, browser, se
         for i, k in explorers:
             shown = page_cells[i]["outputs"][k]
             assert shown["widget"], f"cell {i}: the widget is not drawn, the page shows {shown['text']!r}"
+            assert not browser.cut_labels(i, k), f"cell {i}: labels cut short: {browser.cut_labels(i, k)}"
             assert browser.widget_reacts(i, k), f"cell {i}: moving the first slider changed no picture"
 
 

@@ -39,3 +39,22 @@ def test_epsilon_explorer_reacts_to_its_controls():
     function.value = "exp(x)"
     assert f"{np.exp(point.value):.12f}" in readout.value
     plt.close("all")
+
+
+def _unfinished(_x):
+    raise NotImplementedError()
+
+
+def test_explorers_of_unfinished_code_explain_instead_of_raising():
+    from backprop_lab.widgets import activation_explorer, layer_gradient_explorer
+
+    # a student who ran everything before writing their layers still gets the controls
+    explorer = activation_explorer({"tanh": (np.tanh, lambda x: 1 - np.tanh(x) ** 2),
+                                    "relu": (_unfinished, _unfinished)})
+    choice, readout = explorer.children[0].children[0], explorer.children[1]
+    assert "relative error" in readout.value
+    choice.value = "relu"
+    assert "relu</b> raised NotImplementedError" in readout.value
+    explorer = layer_gradient_explorer(lambda depth, width, scale: _unfinished(None))
+    assert "raised NotImplementedError" in explorer.children[1].value
+    plt.close("all")
