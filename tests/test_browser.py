@@ -25,6 +25,25 @@ from backprop_lab import course
 from conftest import ROOT
 
 IN_CI = os.environ.get("CI") == "true"
+
+
+def missing_browser():
+    """Why the browser tests cannot run here (None when they can)."""
+    if not lab.CHROMIUM.exists():
+        return f"no Chromium at {lab.CHROMIUM} (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "no Playwright (pip install -e '.[test]')"
+    return None
+
+
+# Outside CI a machine without Chromium skips this module, in one line. CI must run it: there the
+# Makefile installs Chromium, and the `browser` fixture fails if it is missing all the same.
+MISSING = missing_browser()
+if MISSING and not IN_CI:
+    pytest.skip(f"browser tests: {MISSING}", allow_module_level=True)
+
 WRITTEN = course.written_assignments(ROOT)
 SCREENSHOTS = ROOT / "build" / "screenshots"
 
@@ -172,22 +191,6 @@ class Timings:
         terminalreporter.write_line(f"screenshots: {SCREENSHOTS}")
 
 
-def require_browser():
-    """Skip (outside CI) or fail (in CI, where the Makefile installs it) without Chromium or Playwright."""
-    missing = None
-    if not lab.CHROMIUM.exists():
-        missing = f"no Chromium at {lab.CHROMIUM} (apt-get install chromium)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            missing = "no Playwright (pip install -e '.[test]')"
-    if missing and IN_CI:
-        pytest.fail(f"browser tests must run in CI: {missing}", pytrace=False)
-    if missing:
-        pytest.skip(f"browser tests: {missing}")
-
-
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
     """A working copy of release/ and source/ for JupyterLab to serve (runs save their outputs)."""
@@ -218,7 +221,8 @@ def timings(request):
 @pytest.fixture(scope="module")
 def browser(server, tmp_path_factory, timings):
     """One Chromium (fresh profile) with JupyterLab loaded, for every notebook of the module."""
-    require_browser()
+    if MISSING:
+        pytest.fail(f"browser tests must run in CI: {MISSING}", pytrace=False)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
