@@ -272,6 +272,20 @@ def test_a_notebook_kernel_is_this_environment_with_backprop_lab(server):
     assert Path(package).resolve().is_relative_to(ROOT)
 
 
+def assert_drawn(nb, page_cells, browser):
+    """Every plot of the run is an <img> on the page, and every widget is drawn with its labels in
+    full; returns the [cell, output] places of the widgets."""
+    assert shown_images(page_cells) == places(nb, "image/png"), "a plot is not shown as an image"
+    explorers = places(nb, WIDGET_VIEW)
+    browser.wait_for_widgets(explorers)
+    page_cells = browser.cells()
+    for i, k in explorers:
+        shown = page_cells[i]["outputs"][k]
+        assert shown["widget"], f"cell {i}: the widget is not drawn, the page shows {shown['text']!r}"
+        assert not browser.cut_labels(i, k), f"cell {i}: labels cut short: {browser.cut_labels(i, k)}"
+    return explorers
+
+
 @pytest.mark.parametrize("assignment", WRITTEN, ids=[a.name for a in WRITTEN])
 def test_release_fails_only_where_an_exercise_is_missing(assignment, browser, server, workspace, timings):
     path = Path("release") / assignment.name / f"{assignment.notebook}.ipynb"
@@ -280,7 +294,8 @@ def test_release_fails_only_where_an_exercise_is_missing(assignment, browser, se
         stray, unreached = stray_errors(nb, nbformat.read(assignment.source(ROOT), as_version=4))
         assert not stray, "errors that do not come from a missing exercise:\n" + "\n".join(stray)
         assert not unreached, f"exercises whose NotImplementedError no cell shows: {unreached}"
-        assert shown_images(page_cells) == places(nb, "image/png"), "a plot is not shown as an image"
+        assert not unexpected_outputs(nb), "\n".join(unexpected_outputs(nb))
+        assert_drawn(nb, page_cells, browser)
 
 
 @pytest.mark.parametrize("assignment", WRITTEN, ids=[a.name for a in WRITTEN])
@@ -291,18 +306,8 @@ def test_solution_runs_clean_with_plots_and_live_widgets(assignment, browser, se
         assert not failed, "the solution raised:\n" + "\n".join(failed)
         assert all(cell.execution_count for cell in nb.cells if cell.cell_type == "code")
         assert not unexpected_outputs(nb), "\n".join(unexpected_outputs(nb))
-
-        plots = places(nb, "image/png")
-        assert plots, "every notebook shows at least one plot"
-        assert shown_images(page_cells) == plots, "a plot is not shown as an image"
-
-        explorers = places(nb, WIDGET_VIEW)
-        browser.wait_for_widgets(explorers)
-        page_cells = browser.cells()
-        for i, k in explorers:
-            shown = page_cells[i]["outputs"][k]
-            assert shown["widget"], f"cell {i}: the widget is not drawn, the page shows {shown['text']!r}"
-            assert not browser.cut_labels(i, k), f"cell {i}: labels cut short: {browser.cut_labels(i, k)}"
+        assert places(nb, "image/png"), "every notebook shows at least one plot"
+        for i, k in assert_drawn(nb, page_cells, browser):
             assert browser.widget_reacts(i, k), f"cell {i}: moving the first slider changed no picture"
 
 
