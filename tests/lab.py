@@ -103,6 +103,7 @@ class JupyterLab:
         self.process = None
 
     def start(self, timeout=60):
+        """Start the server and wait until its REST API answers; returns self."""
         settings = self.scratch / "settings"
         for name, values in LAB_SETTINGS.items():
             (settings / name).parent.mkdir(parents=True, exist_ok=True)
@@ -131,6 +132,7 @@ class JupyterLab:
         raise RuntimeError(f"JupyterLab did not answer within {timeout} s:\n{self.log.read_text()[-3000:]}")
 
     def stop(self):
+        """Stop the server (and with it any kernel still running)."""
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -172,6 +174,7 @@ class JupyterLab:
         return "".join(printed)
 
     def shut_down_kernels(self):
+        """Shut down every kernel of the server (a failed test may have left one running)."""
         for kernel in self.api("GET", "/api/kernels"):
             self.api("DELETE", f"/api/kernels/{kernel['id']}")
 
@@ -212,6 +215,7 @@ class LabPage:
         self.fold_left_sidebar()
 
     def cells(self):
+        """Each cell of the open notebook as the page shows it (see PAGE_HELPERS)."""
         return self.page.evaluate("backpropLab.cells()")
 
     def run(self, command, timeout=120):
@@ -238,6 +242,7 @@ class LabPage:
         raise AssertionError(f"cells {unrun} never ran")
 
     def cell(self, index):
+        """Cell `index` of the open notebook."""
         return self.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell").nth(index)
 
     def select(self, index):

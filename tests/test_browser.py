@@ -6,7 +6,9 @@ For every assignment:
   or a NameError for something that only a failed cell would have defined;
 - the solution notebook runs without an error or a warning, every plot is an <img> on the page,
   and every explorer widget is drawn (not its text fallback) and redraws when a slider moves.
-Screenshots of every notebook after its run go to build/screenshots/.
+Screenshots of every notebook after its run go to build/screenshots/. One more test checks the
+kernel a notebook gets: this environment's Python, with backprop_lab importable (what `make lab`
+relies on).
 """
 import ast
 import os
@@ -210,6 +212,7 @@ def server(workspace, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def timings(request):
+    """The per-notebook times, reported at the end; the screenshots of an earlier run are removed."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for old in SCREENSHOTS.glob("*.png"):
         old.unlink()
