@@ -148,14 +148,15 @@ BAD_INPUTS = {
     "not_utf8": (lambda: raw(correct()).replace(b"Loss functions", b"Loss \xff functions", 1), set(), "UTF-8"),
     "nbformat_3": (lambda: nbformat.writes(nbformat.convert(correct(), 3)).encode(), set(), "upgraded"),
     "tests_deleted": (lambda: edited(lambda nb: nb.cells.remove(cell(nb, "test_mse_backward"))), set(), "deleted"),
-    "test_duplicated": (lambda: edited(lambda nb: nb.cells.append(copy.deepcopy(cell(nb, "test_bce_state")))), set(), None),
+    "test_duplicated": (lambda: edited(lambda nb: nb.cells.append(copy.deepcopy(cell(nb, "test_bce_state")))),
+                        set(), "appears 2 times"),
     "tests_moved_to_end": (lambda: edited(move_tests_to_end), set(), None),
     "test_retyped_markdown": (lambda: edited(lambda nb: cell(nb, "test_mse_state").update(
         cell_type="markdown", outputs=None, execution_count=None)), set(), None),
     "grade_id_edited": (lambda: edited(lambda nb: cell(nb, "test_mse_forward").metadata.nbgrader.update(
         grade_id="my_own_cell")), set(), "test_mse_forward"),
     "points_edited": (lambda: edited(lambda nb: cell(nb, "test_bce_state").metadata.nbgrader.update(points=100)),
-                      set(), None),
+                      set(), "points of 'test_bce_state' were edited"),
     "metadata_stripped": (lambda: edited(strip_nbgrader_metadata), set(), None),
     "huge_outputs": (lambda: edited(lambda nb: cell(nb, "mse_loss").update(outputs=[
         nbformat.v4.new_output("stream", name="stdout", text="x" * 30_000_000)])), set(), None),

@@ -178,16 +178,27 @@ def _first_line(source):
 
 
 def tampered_cells(submitted, release):
-    """Locked cells of the release that the student deleted or edited (nbgrader restores them)."""
-    def locked(notebook):
-        return {cell.metadata["nbgrader"]["grade_id"]: cell.source for cell in notebook.cells
-                if cell.metadata.get("nbgrader", {}).get("locked") and "grade_id" in cell.metadata["nbgrader"]}
+    """Graded or locked cells of the release that the student deleted, edited, duplicated or
+    re-pointed (nbgrader grades them from the gradebook all the same: this is for the report)."""
+    def cells(notebook):
+        return [cell for cell in notebook.cells if "grade_id" in cell.metadata.get("nbgrader", {})]
 
-    theirs = locked(submitted)
+    theirs = {}
+    for cell in cells(submitted):
+        theirs.setdefault(cell.metadata["nbgrader"]["grade_id"], []).append(cell)
     problems = []
-    for grade_id, source in locked(release).items():
-        if grade_id not in theirs:
+    for cell in cells(release):
+        meta = cell.metadata["nbgrader"]
+        grade_id, copies = meta["grade_id"], theirs.get(meta["grade_id"], [])
+        if len(copies) > 1:
+            problems.append(f"the cell {grade_id!r} appears {len(copies)} times (one copy is graded)")
+        if copies and meta.get("grade") and any(c.metadata["nbgrader"].get("points") != meta.get("points")
+                                                for c in copies):
+            problems.append(f"the points of {grade_id!r} were edited (the gradebook's are used)")
+        if not meta.get("locked"):
+            continue
+        if not copies:
             problems.append(f"the locked cell {grade_id!r} was deleted (restored from the gradebook)")
-        elif theirs[grade_id].strip() != source.strip():
+        elif copies[0].source.strip() != cell.source.strip():
             problems.append(f"the locked cell {grade_id!r} was edited (restored from the gradebook)")
     return problems
