@@ -66,7 +66,12 @@ def grade(root, submitted, workers=2, cell_timeout=60.0, confine=True, figures=F
         if job:
             jobs.append((submission, job))
     confinement = _confinement(root, staging, confine, log)
-    phases = {"prepare": time.perf_counter() - started, "run": 0.0, "score": 0.0, "feedback": 0.0}
+    phases = {}
+
+    def lap(phase):  # seconds since the end of the previous phase
+        phases[phase] = time.perf_counter() - started - sum(phases.values())
+
+    lap("prepare")
 
     by_key = {job.key: (submission, job) for submission, job in jobs}
     bar = _ProgressBar(len(jobs), log)
@@ -83,7 +88,7 @@ def grade(root, submitted, workers=2, cell_timeout=60.0, confine=True, figures=F
     for submission in submissions:
         record = json.loads(_executed_path(executed, submission).read_text())
         submission.flags, submission.seconds = _merge_flags(record["flags"]), record["seconds"]
-    phases["run"] = time.perf_counter() - started - phases["prepare"]
+    lap("run")
     grading = score.grading_config(config, staged.relative_to(root), executed)
     rendering = []  # feedback of the assignments scored so far, rendered while the next is scored
     for assignment in sorted({s.assignment for s in submissions}, key=lambda a: a.name):
@@ -94,10 +99,10 @@ def grade(root, submitted, workers=2, cell_timeout=60.0, confine=True, figures=F
             log(f"nbgrader could not grade some {assignment.name} submissions (see above)")
         students = sorted(s.student for s in submissions if s.assignment == assignment)
         rendering.append((assignment.name, score.start_feedback(root, assignment.name, grading, students, workers)))
-    phases["score"] = time.perf_counter() - started - phases["prepare"] - phases["run"]
+    lap("score")
     for name, children in rendering:
         score.finish_feedback(name, children)
-    phases["feedback"] = time.perf_counter() - started - sum(phases.values())
+    lap("feedback")
     rows = _cell_rows(root, submissions)
     _write_reports(root, submissions, rows)
     log("time spent: " + ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in phases.items())

@@ -36,6 +36,11 @@ def _function_parts(value):
     return None
 
 
+def _code_of(contents):
+    """{name: _function_parts} for the Python functions among a module's or a class's contents."""
+    return {key: parts for key, value in contents.items() if (parts := _function_parts(value))}
+
+
 def _state(obj):
     """An object's attributes and traitlets values, volatile ones left out."""
     values = {**vars(obj), **getattr(obj, "_trait_values", {})}
@@ -47,14 +52,12 @@ class Snapshot:
         shell = kernel.shell
         self.modules = {name: sys.modules[name] for name in WATCHED_MODULES if name in sys.modules}
         self.contents = {name: dict(vars(module)) for name, module in self.modules.items()}
-        self.parts = {(name, key): _function_parts(value) for name, contents in self.contents.items()
-                      for key, value in contents.items() if _function_parts(value)}
+        self.parts = {name: _code_of(contents) for name, contents in self.contents.items()}
         classes = [getattr(sys.modules[m], c) for m, c in WATCHED_CLASSES if m in sys.modules]
         classes += [cls for obj in (shell, shell.display_pub, shell.displayhook, kernel, shell.events)
                     for cls in type(obj).__mro__ if cls.__module__ != "builtins"]
         self.classes = {f"{cls.__module__}.{cls.__qualname__}": (cls, dict(vars(cls))) for cls in classes}
-        self.class_parts = {name: {key: _function_parts(value) for key, value in contents.items()
-                                   if _function_parts(value)} for name, (_, contents) in self.classes.items()}
+        self.class_parts = {name: _code_of(contents) for name, (_, contents) in self.classes.items()}
         self.objects = {"the IPython shell": shell, "the display publisher": shell.display_pub,
                         "the display hook": shell.displayhook, "the grader's kernel": kernel,
                         "IPython's events": shell.events}
@@ -62,6 +65,7 @@ class Snapshot:
         self.hooks = {name: getattr(sys, name) for name in SYS_HOOKS}
         self.lists = self._lists()
         self.threads = set(threading.enumerate())
+        self.alarm = None  # the child's time-limit handler, once attached
         self.bindings = {}  # names bound by locked cells to watched objects -> those objects
 
     def _lists(self):
@@ -93,7 +97,7 @@ class Snapshot:
             for key, value in self.contents[name].items():
                 if current.get(key, _MISSING) is not value:
                     found.append(f"{name}.{key} was replaced or deleted")
-                elif (name, key) in self.parts and _function_parts(value) != self.parts[(name, key)]:
+                elif key in self.parts[name] and _function_parts(value) != self.parts[name][key]:
                     found.append(f"the code of {name}.{key} was changed")
         for name, (cls, contents) in self.classes.items():
             current = vars(cls)
@@ -108,7 +112,7 @@ class Snapshot:
         for name, hook in self.hooks.items():
             if getattr(sys, name) is not hook:
                 found.append(f"sys.{name} was replaced")
-        if getattr(self, "alarm", None) is not None and signal.getsignal(signal.SIGALRM) is not self.alarm:
+        if self.alarm is not None and signal.getsignal(signal.SIGALRM) is not self.alarm:
             found.append("the grader's time-limit signal handler was replaced")
         if sys.gettrace() is not None or sys.getprofile() is not None:
             found.append("a trace or profile function was installed")

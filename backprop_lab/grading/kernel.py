@@ -104,7 +104,7 @@ class Kernel:
         self.shell.InteractiveTB.set_mode(mode="Plain")
         import matplotlib.pyplot as plt
         if figures:
-            InteractiveShell.enable_matplotlib(self.shell, "inline")
+            InteractiveShell.enable_matplotlib(self.shell, "inline")  # IPython's own: ours is a no-op
         else:  # as the inline backend does, but without rendering: drop figures after each cell
             self.shell.events.register("post_execute", lambda: plt.close("all"))
         # pyplot hooks itself into IPython on its first figure; do it now, before the snapshot

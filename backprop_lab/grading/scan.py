@@ -8,6 +8,7 @@ has a use in a backprop exercise; everyday code (NumPy, torch, classes, loops, p
 `%matplotlib inline`, `model.eval()`) is never flagged.
 """
 import ast
+import functools
 
 from IPython.core.inputtransformer2 import TransformerManager
 
@@ -36,23 +37,22 @@ ALWAYS_LIBRARIES = {"np", "numpy", "torch", "nn", "F", "os", "sys", "plt", "math
 
 def library_names(sources):
     """Names that the notebook's import statements bind (plus the usual aliases)."""
-    names = set(ALWAYS_LIBRARIES)
-    for source in sources:
-        tree = _parse(source)
-        for node in ast.walk(tree) if tree else ():
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                names |= {alias.asname or alias.name.split(".")[0] for alias in node.names}
-    return names
+    return set(ALWAYS_LIBRARIES).union(*map(_imported_names, sources))
+
+
+@functools.lru_cache(maxsize=4096)
+def _imported_names(source):
+    tree = _parse(source)
+    return frozenset(alias.asname or alias.name.split(".")[0] for node in (ast.walk(tree) if tree else ())
+                     if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names)
 
 
 def escapes(source, libraries=ALWAYS_LIBRARIES):
     """Sorted [(line, what, code)] for every grader-escaping construct in one cell."""
     tree = _parse(source)
-    found = set()
-    for node in ast.walk(tree) if tree else ():
-        for line, what, code in _node_escapes(node, libraries):
-            found.add((line, what, code))
-    return sorted(found)
+    if tree is None:
+        return []
+    return sorted({hit for node in ast.walk(tree) for hit in _node_escapes(node, libraries)})
 
 
 def _node_escapes(node, libraries):
@@ -95,6 +95,7 @@ def _node_escapes(node, libraries):
             yield line, "raw file descriptors and processes", ast.unparse(node)[:60]
 
 
+@functools.lru_cache(maxsize=4096)  # a notebook's locked and test cells are every student's
 def _parse(source):
     try:
         return ast.parse(TransformerManager().transform_cell(source))
