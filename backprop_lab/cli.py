@@ -5,8 +5,12 @@ import sys
 import time
 from pathlib import Path
 
-from . import course
-from .validate import validate
+# jsonschema imports rfc3987_syntax when it is installed (jupyter's format extras), and that
+# builds a grammar for about a second at import; nothing here checks IRI formats.
+sys.modules.setdefault("rfc3987_syntax", None)
+
+from . import course  # noqa: E402
+from .validate import validate  # noqa: E402
 
 
 def release(root, names):

@@ -5,12 +5,14 @@ scratch folder per notebook); originals in the submissions folder are only read.
 are keyed by a digest of what was run, so an interrupted run resumes and a re-run is idempotent.
 """
 import csv
+import dataclasses
 import hashlib
 import json
+import os
 import shutil
 import sys
 import time
-from dataclasses import dataclass, field
+import traceback
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -19,19 +21,19 @@ from nbgrader.converters.base import NbGraderException
 from traitlets.config import Config, PyFileConfigLoader
 
 from .. import course
-from . import execute, sanitize, score
+from . import execute, gradebook, sanitize, score
 
 GRADER_VERSION = "3"
 MAX_EXTRA_FILE = 20 * 2**20
 
 
-@dataclass
+@dataclasses.dataclass
 class Submission:
     student: str
     assignment: course.Assignment
     folder: Path
-    problems: list = field(default_factory=list)    # what was wrong with the file itself
-    flags: list = field(default_factory=list)       # what the grader saw while running it
+    problems: list = dataclasses.field(default_factory=list)    # what was wrong with the file itself
+    flags: list = dataclasses.field(default_factory=list)       # what the grader saw while running it
     seconds: float = 0.0
     reused: bool = False
 
@@ -47,6 +49,11 @@ def find_submissions(submitted, assignments):
 
 
 def grade(root, submitted, workers=2, cell_timeout=60.0, confine=True, figures=False, log=print):
+    with gradebook.one_engine():
+        return _grade(root, submitted, workers, cell_timeout, confine, figures, log)
+
+
+def _grade(root, submitted, workers, cell_timeout, confine, figures, log):
     root, submitted = Path(root).resolve(), Path(submitted).resolve()
     started = time.perf_counter()
     config = _course_config(root)
@@ -58,13 +65,23 @@ def grade(root, submitted, workers=2, cell_timeout=60.0, confine=True, figures=F
 
     staging = root / ".grading"
     staged, executed, work = staging / "submitted", staging / "executed", staging / "work"
-    kernel, snapshot = execute.warm_up(figures)
     db_url = f"sqlite:///{root / 'gradebook.db'}"
+
+    def prepare_all():
+        prepared = []
+        for submission in submissions:
+            job = _prepare(submission, root, staged, executed, work, config, db_url, figures)
+            prepared.append({"problems": submission.problems, "reused": submission.reused,
+                             "job": job and dataclasses.asdict(job)})
+        return prepared
+
+    prepared = _in_child(prepare_all)  # on the other core, while this process imports torch & co.
+    kernel, snapshot = execute.warm_up(figures)
     jobs = []
-    for submission in submissions:
-        job = _prepare(submission, root, staged, executed, work, config, db_url, figures)
-        if job:
-            jobs.append((submission, job))
+    for submission, outcome in zip(submissions, prepared()):
+        submission.problems, submission.reused = outcome["problems"], outcome["reused"]
+        if outcome["job"]:
+            jobs.append((submission, execute.Job(**outcome["job"])))
     confinement = _confinement(root, staging, confine, log)
     phases = {}
 
@@ -108,6 +125,40 @@ def grade(root, submitted, workers=2, cell_timeout=60.0, confine=True, figures=F
     log("time spent: " + ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in phases.items())
         + " (feedback: what was left after scoring)")
     return submissions, rows, time.perf_counter() - started
+
+
+def _in_child(work):
+    """Run `work()` in a forked process; returns a function that waits for its (JSON) result."""
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(reader)
+        status = 1
+        try:
+            gradebook.after_fork()
+            try:
+                result = {"value": work()}
+            except Exception:  # noqa: BLE001 - re-raised in the parent
+                result = {"error": traceback.format_exc()}
+            with os.fdopen(writer, "w") as pipe:
+                json.dump(result, pipe)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(writer)
+
+    def result():
+        with os.fdopen(reader) as pipe:
+            text = pipe.read()
+        _, status = os.waitpid(pid, 0)
+        if not text:
+            raise RuntimeError(f"the process preparing the notebooks ended without a result (status {status})")
+        outcome = json.loads(text)
+        if "error" in outcome:
+            raise RuntimeError("preparing the notebooks failed:\n" + outcome["error"])
+        return outcome["value"]
+
+    return result
 
 
 def _merge_flags(flags):

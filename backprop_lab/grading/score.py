@@ -1,5 +1,7 @@
 """Scoring is nbgrader's own: `nbgrader autograde` runs as usual, except that its Execute step
-replays the outputs our isolated children produced instead of starting a kernel."""
+replays the outputs our isolated children produced instead of starting a kernel, its sanitize
+pass is skipped (grade.py staged the notebooks sanitized by the same steps), and the grades of a
+notebook are saved in one transaction instead of one per cell."""
 import json
 import logging
 import os
@@ -8,13 +10,18 @@ import warnings
 from pathlib import Path
 
 import nbformat
+from jinja2 import pass_context
 from nbconvert.exporters import HTMLExporter, html as nbconvert_html
+from nbconvert.filters.highlight import Highlight2HTML
+from nbgrader import utils
+from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.converters import Autograde, GenerateFeedback
 from nbgrader.coursedir import CourseDirectory
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.preprocessors import NbGraderPreprocessor, SaveAutoGrades
 from traitlets import Unicode
 from traitlets.config import Config
 
+from . import gradebook
 from .execute import error_output
 from .sanitize import sanitize_config, schema_checked_once
 
@@ -39,12 +46,67 @@ class ReplayOutputs(NbGraderPreprocessor):
         return nb, resources
 
 
+class SaveAutoGradesAtOnce(SaveAutoGrades):
+    """nbgrader's SaveAutoGrades (the same scores, needs_manual_grade and "No response." rules),
+    reading the notebook's grades and comments in one query and committing once."""
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        self.gradebook = Gradebook(info["db_url"])
+        with self.gradebook:
+            submitted = self.gradebook.find_submission_notebook(info["notebook"], info["assignment"], info["student"])
+            self.grades = {grade.name: grade for grade in submitted.grades}
+            self.comments = {comment.name: comment for comment in submitted.comments}
+            for cell in nb.cells:
+                self.preprocess_cell(cell, resources, None)
+            self.gradebook.db.commit()
+        return nb, resources
+
+    def _add_score(self, cell, resources):
+        grade = self._row(self.grades, cell)
+        grade.auto_score, _ = utils.determine_grade(cell, self.log)
+        grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
+
+    def _add_comment(self, cell, resources):
+        comment = self._row(self.comments, cell)
+        unchanged = cell.metadata.nbgrader.get("checksum", None) == utils.compute_checksum(cell)
+        comment.auto_comment = "No response." if unchanged and not utils.is_task(cell) else None
+
+    @staticmethod
+    def _row(rows, cell):
+        name = cell.metadata["nbgrader"]["grade_id"]
+        if name not in rows:
+            raise MissingEntry(f"no gradebook entry for the cell {name!r}")
+        return rows[name]
+
+
+class ReplayedAutograde(Autograde):
+    """Autograde's second pass only: the staged notebooks are sanitized already."""
+
+    def convert_single_notebook(self, notebook_filename):
+        resources = self.init_single_notebook_resources(notebook_filename)  # names from the submitted path
+        self._sanitizing = False
+        self._init_preprocessors()
+        try:
+            with utils.setenv(NBGRADER_EXECUTION="autograde"):
+                output, resources = self.exporter.from_filename(notebook_filename, resources=resources)
+            self.write_single_notebook(output, resources)
+        finally:
+            self._sanitizing = True
+
+
 class FeedbackExporter(HTMLExporter):
-    """nbconvert's HTML exporter without its BeautifulSoup pass over the finished page, which
-    takes most of the time of a feedback page. On nbgrader's feedback template (classic cells)
-    that pass only gives images without one an alt text: done here with a regular expression."""
+    """nbconvert's HTML exporter, lighter for a class of near-identical notebooks:
+    - code is highlighted and markdown rendered once per distinct cell, not once per student
+      (most cells are the release's own; highlighting was two thirds of a page's time);
+    - no BeautifulSoup pass over the finished page. On nbgrader's feedback template (classic
+      cells) that pass only gives images without one an alt text: done with a regular expression."""
 
     def from_notebook_node(self, nb, resources=None, **kw):
+        if not isinstance(self.filters.get("highlight_code"), _Remembered):
+            language = nb.metadata.get("language_info", {})
+            highlight = Highlight2HTML(pygments_lexer=language.get("pygments_lexer", language.get("name")), parent=self)
+            self.filters = {**self.filters, "highlight_code": _Remembered(highlight)}
         original = nbconvert_html.BeautifulSoup
         nbconvert_html.BeautifulSoup = _UnparsedPage
         try:
@@ -52,6 +114,32 @@ class FeedbackExporter(HTMLExporter):
         finally:
             nbconvert_html.BeautifulSoup = original
         return _IMAGE_WITHOUT_ALT.sub(r'<img alt="No description has been provided for this image"', page), resources
+
+    @pass_context
+    def markdown2html(self, context, source):
+        # What else the rendering reads: the cell's attachments, and the folder if images are embedded.
+        cell, path = context.get("cell", {}), context.get("resources", {}).get("metadata", {}).get("path", "")
+        key = (source, json.dumps(cell.get("attachments", {}), sort_keys=True), path if self.embed_images else "")
+        if key not in self._rendered_markdown:
+            self._rendered_markdown[key] = super().markdown2html(context, source)
+        return self._rendered_markdown[key]
+
+    @property
+    def _rendered_markdown(self):
+        return self.__dict__.setdefault("_markdown_cache", {})
+
+
+class _Remembered:
+    """A highlight_code filter that highlights each distinct (source, language, metadata) once."""
+
+    def __init__(self, highlight):
+        self.highlight, self.seen = highlight, {}
+
+    def __call__(self, source, language=None, metadata=None):
+        key = (source, language, json.dumps(metadata, sort_keys=True, default=str))
+        if key not in self.seen:
+            self.seen[key] = self.highlight(source, language, metadata)
+        return self.seen[key]
 
 
 class _UnparsedPage:
@@ -76,10 +164,9 @@ def grading_config(course_config, submitted_directory, executed_dir):
     config = sanitize_config(course_config)
     config.CourseDirectory.submitted_directory = str(submitted_directory)
     config.ReplayOutputs.executed_dir = str(executed_dir)
-    config.Autograde.sanitize_preprocessors = []
-    steps = Autograde.autograde_preprocessors.default()
-    config.Autograde.autograde_preprocessors = [ReplayOutputs if step.__name__ == "Execute" else step
-                                                for step in steps]
+    replaced = {"Execute": ReplayOutputs, "SaveAutoGrades": SaveAutoGradesAtOnce}
+    config.Autograde.autograde_preprocessors = [replaced.get(step.__name__, step)
+                                                for step in Autograde.autograde_preprocessors.default()]
     config.Autograde.create_student = True
     config.GenerateFeedback.exporter_class = FeedbackExporter
     return config
@@ -87,7 +174,7 @@ def grading_config(course_config, submitted_directory, executed_dir):
 
 def autograde(root, assignment, config):
     """nbgrader autograde of every staged submission: gradebook and autograded/."""
-    _convert(Autograde, root, assignment, config)
+    _convert(ReplayedAutograde, root, assignment, config)
 
 
 def start_feedback(root, assignment, config, students, workers):
@@ -101,6 +188,7 @@ def start_feedback(root, assignment, config, students, workers):
         if pid == 0:
             status = 1
             try:
+                gradebook.after_fork()
                 sharded = Config(config)
                 sharded.CourseDirectory.student_id_exclude = ",".join(sorted(set(students) - set(shard)))
                 _convert(GenerateFeedback, root, assignment, sharded)

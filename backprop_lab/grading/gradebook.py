@@ -1,0 +1,51 @@
+"""One database engine for a whole grading run.
+
+nbgrader opens a new `Gradebook` for every notebook and every step (about nine per notebook);
+each one builds an engine, inspects and re-creates the tables and, having a fresh engine, compiles
+every query again. Within `one_engine()`, a Gradebook reuses the engine of the first one opened on
+the same database: the same queries and rows, without the set-up and the recompiling.
+"""
+import contextlib
+
+from nbgrader import api
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+_engines = {}  # db_url -> engine, while one_engine() is active
+_courses = set()  # (db_url, course_id) already checked
+
+
+@contextlib.contextmanager
+def one_engine():
+    original_init, original_close = api.Gradebook.__init__, api.Gradebook.close
+
+    def init(self, db_url, course_id="default_course", authenticator=None):
+        if db_url not in _engines:
+            original_init(self, db_url, course_id, authenticator)  # creates the tables and the course
+            _engines[db_url] = self.engine
+        else:
+            self.engine = _engines[db_url]
+            self.db = scoped_session(sessionmaker(autoflush=True, bind=self.engine, future=True))
+            self.course_id, self.authenticator = course_id, authenticator
+            if (db_url, course_id) not in _courses:
+                self.check_course(course_id=course_id)
+        _courses.add((db_url, course_id))
+
+    def close(self):
+        self.db.remove()  # the engine stays open for the next Gradebook
+
+    api.Gradebook.__init__, api.Gradebook.close = init, close
+    try:
+        yield
+    finally:
+        api.Gradebook.__init__, api.Gradebook.close = original_init, original_close
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+        _courses.clear()
+
+
+def after_fork():
+    """In a forked child: leave the parent's pooled connections to the parent (SQLite
+    connections must not cross a fork); the child opens its own."""
+    for engine in _engines.values():
+        engine.dispose(close=False)
