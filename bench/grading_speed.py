@@ -75,8 +75,9 @@ def time_execution(scratch):
     """(isolated wall, isolated cpu, plain wall, plain cpu, notebooks) for the same cells."""
     from backprop_lab.grading import execute, grade
 
-    kernel, snapshot = execute.warm_up()
+    kernel = execute.warm_up()
     jobs = staged_jobs(scratch)
+    snapshot = execute.ready(kernel, jobs)
     confinement = grade._confinement(scratch, scratch / ".grading", True, print)
     before, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
     execute.run_all(jobs, 1, execute.Limits(), confinement, kernel, snapshot)

@@ -8,20 +8,17 @@ import csv
 import dataclasses
 import hashlib
 import json
-import os
 import shutil
 import sys
 import time
-import traceback
 from pathlib import Path
 from types import SimpleNamespace
 
 import nbformat
-from nbgrader.converters.base import NbGraderException
 from traitlets.config import Config, PyFileConfigLoader
 
 from .. import course
-from . import execute, gradebook, sanitize, score
+from . import execute, forked, gradebook, sanitize, score
 
 GRADER_VERSION = "3"
 MAX_EXTRA_FILE = 20 * 2**20
@@ -55,7 +52,11 @@ def grade(root, submitted, workers=2, cell_timeout=60.0, confine=True, figures=F
 
 def _grade(root, submitted, workers, cell_timeout, confine, figures, log):
     root, submitted = Path(root).resolve(), Path(submitted).resolve()
-    started = time.perf_counter()
+    started, phases = time.perf_counter(), {}
+
+    def lap(phase):  # seconds since the end of the previous phase
+        phases[phase] = time.perf_counter() - started - sum(phases.values())
+
     config = _course_config(root)
     assignments = course.written_assignments(root)
     submissions = find_submissions(submitted, assignments)
@@ -75,90 +76,51 @@ def _grade(root, submitted, workers, cell_timeout, confine, figures, log):
                              "job": job and dataclasses.asdict(job)})
         return prepared
 
-    prepared = _in_child(prepare_all)  # on the other core, while this process imports torch & co.
-    kernel, snapshot = execute.warm_up(figures)
+    prepared = forked.start(prepare_all)  # on the other core, while this process imports torch & co.
+    score_assignment, finish_scoring = score.start_scoring(
+        root, score.grading_config(config, staged.relative_to(root), executed))
+    kernel = execute.warm_up(figures)
+    lap("start")
     jobs = []
     for submission, outcome in zip(submissions, prepared()):
         submission.problems, submission.reused = outcome["problems"], outcome["reused"]
         if outcome["job"]:
             jobs.append((submission, execute.Job(**outcome["job"])))
+    jobs.sort(key=lambda pair: pair[0].assignment.name)  # assignments finish, and are scored, one by one
     confinement = _confinement(root, staging, confine, log)
-    phases = {}
-
-    def lap(phase):  # seconds since the end of the previous phase
-        phases[phase] = time.perf_counter() - started - sum(phases.values())
-
-    lap("prepare")
+    snapshot = execute.ready(kernel, [job for _, job in jobs])
+    lap("prepare (after start)")
 
     by_key = {job.key: (submission, job) for submission, job in jobs}
+    to_run = {s.assignment.name: 0 for s in submissions}
+    for submission, _ in jobs:
+        to_run[submission.assignment.name] += 1
+    for name in sorted(name for name, count in to_run.items() if count == 0):
+        score_assignment(name)
     bar = _ProgressBar(len(jobs), log)
 
     def finished(job):
         submission, _ = by_key[job.key]
         _record(job, submission, executed)
         bar.advance()
+        to_run[submission.assignment.name] -= 1
+        if to_run[submission.assignment.name] == 0:
+            score_assignment(submission.assignment.name)
 
     execute.run_all([job for _, job in jobs], workers, execute.Limits(cell_timeout=cell_timeout),
                     confinement, kernel, snapshot, progress=finished)
     bar.close()
-
+    lap("run")
+    for name in finish_scoring():
+        log(f"nbgrader could not grade some {name} submissions (see above)")
+    lap("scoring left after the run")
     for submission in submissions:
         record = json.loads(_executed_path(executed, submission).read_text())
         submission.flags, submission.seconds = _merge_flags(record["flags"]), record["seconds"]
-    lap("run")
-    grading = score.grading_config(config, staged.relative_to(root), executed)
-    rendering = []  # feedback of the assignments scored so far, rendered while the next is scored
-    for assignment in sorted({s.assignment for s in submissions}, key=lambda a: a.name):
-        log(f"scoring {assignment.name} with nbgrader ...")
-        try:
-            score.autograde(root, assignment.name, grading)
-        except NbGraderException:  # nbgrader grades the others first; _cell_rows reports the rest
-            log(f"nbgrader could not grade some {assignment.name} submissions (see above)")
-        students = sorted(s.student for s in submissions if s.assignment == assignment)
-        rendering.append((assignment.name, score.start_feedback(root, assignment.name, grading, students, workers)))
-    lap("score")
-    for name, children in rendering:
-        score.finish_feedback(name, children)
-    lap("feedback")
     rows = _cell_rows(root, submissions)
     _write_reports(root, submissions, rows)
-    log("time spent: " + ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in phases.items())
-        + " (feedback: what was left after scoring)")
+    log("time spent: " + ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in phases.items()))
     return submissions, rows, time.perf_counter() - started
-
-
-def _in_child(work):
-    """Run `work()` in a forked process; returns a function that waits for its (JSON) result."""
-    reader, writer = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(reader)
-        status = 1
-        try:
-            gradebook.after_fork()
-            try:
-                result = {"value": work()}
-            except Exception:  # noqa: BLE001 - re-raised in the parent
-                result = {"error": traceback.format_exc()}
-            with os.fdopen(writer, "w") as pipe:
-                json.dump(result, pipe)
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(writer)
-
-    def result():
-        with os.fdopen(reader) as pipe:
-            text = pipe.read()
-        _, status = os.waitpid(pid, 0)
-        if not text:
-            raise RuntimeError(f"the process preparing the notebooks ended without a result (status {status})")
-        outcome = json.loads(text)
-        if "error" in outcome:
-            raise RuntimeError("preparing the notebooks failed:\n" + outcome["error"])
-        return outcome["value"]
-
-    return result
 
 
 def _merge_flags(flags):

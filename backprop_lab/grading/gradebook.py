@@ -12,6 +12,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 _engines = {}  # db_url -> engine, while one_engine() is active
 _courses = set()  # (db_url, course_id) already checked
+_remembered = {}  # what the run only reads, by key
 
 
 @contextlib.contextmanager
@@ -42,6 +43,16 @@ def one_engine():
             engine.dispose()
         _engines.clear()
         _courses.clear()
+        _remembered.clear()
+
+
+def remembered(key, read):
+    """read(), read once under `key` while one_engine() lasts: for what a run never changes."""
+    if not _engines:
+        return read()
+    if key not in _remembered:
+        _remembered[key] = read()
+    return _remembered[key]
 
 
 def after_fork():

@@ -11,10 +11,13 @@ import types
 
 import jsonschema
 import nbformat
+from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.converters import Autograde
 from nbgrader.nbgraderformat import common as nbgraderformat_common
-from nbgrader.preprocessors import DeduplicateIds, NbGraderPreprocessor
+from nbgrader.preprocessors import DeduplicateIds, NbGraderPreprocessor, OverwriteCells
 from traitlets.config import Config
+
+from .gradebook import remembered
 
 MAX_CODE_CELLS = 2000
 CELL_KEYS = {"code": {"id", "cell_type", "metadata", "source", "outputs", "execution_count"},
@@ -101,11 +104,58 @@ class DropOrphanMetadata(NbGraderPreprocessor):
         return nb, resources
 
 
+class OverwriteCellsOnce(OverwriteCells):
+    """nbgrader's OverwriteCells, asking the gradebook for the release's cells once per notebook
+    of the assignment, not once per cell of every student."""
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        self.notebook_id, self.assignment_id, self.db_url = info["notebook"], info["assignment"], info["db_url"]
+        with Gradebook(self.db_url) as gradebook:
+            self.gradebook = _ReleaseCells(gradebook, self.notebook_id, self.assignment_id)
+            nb, resources = NbGraderPreprocessor.preprocess(self, nb, resources)  # every cell
+            if self.add_missing_cells:
+                nb, resources = self.add_missing_grade_cells(nb, resources)
+                nb, resources = self.add_missing_task_cells(nb, resources)
+        return nb, resources
+
+
+class _ReleaseCells:
+    """A gradebook whose find_source_cell and find_graded_cell answer from the notebook's cells,
+    read in one go and kept for the run (gradebook.remembered)."""
+
+    def __init__(self, gradebook, notebook, assignment):
+        def read():
+            found = gradebook.find_notebook(notebook, assignment)
+            source = {c.name: types.SimpleNamespace(name=c.name, cell_type=c.cell_type, locked=c.locked,
+                                                    checksum=c.checksum, source=c.source) for c in found.source_cells}
+            return source, {c.name: types.SimpleNamespace(name=c.name, max_score=c.max_score) for c in found.grade_cells}
+
+        self.gradebook = gradebook
+        self.source, self.graded = remembered(("release cells", str(gradebook.engine.url), notebook, assignment), read)
+
+    def find_source_cell(self, name, notebook, assignment):
+        return self._cell(self.source, name)
+
+    def find_graded_cell(self, name, notebook, assignment):
+        return self._cell(self.graded, name)
+
+    @staticmethod
+    def _cell(cells, name):
+        if name not in cells:
+            raise MissingEntry()
+        return cells[name]
+
+    def __getattr__(self, name):  # anything else: the gradebook itself
+        return getattr(self.gradebook, name)
+
+
 def sanitize_steps():
-    """nbgrader's sanitize preprocessors, with DropOrphanMetadata right after DeduplicateIds."""
+    """nbgrader's sanitize preprocessors, with DropOrphanMetadata right after DeduplicateIds and
+    OverwriteCells reading the release's cells once."""
     steps = []
     for step in Autograde.sanitize_preprocessors.default():
-        steps.append(step)
+        steps.append(OverwriteCellsOnce if step is OverwriteCells else step)
         if step is DeduplicateIds:
             steps.append(DropOrphanMetadata)
     return steps

@@ -10,18 +10,19 @@ import warnings
 from pathlib import Path
 
 import nbformat
-from jinja2 import pass_context
+from jinja2 import BytecodeCache, pass_context
 from nbconvert.exporters import HTMLExporter, html as nbconvert_html
 from nbconvert.filters.highlight import Highlight2HTML
 from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.converters import Autograde, GenerateFeedback
+from nbgrader.converters.base import NbGraderException
 from nbgrader.coursedir import CourseDirectory
-from nbgrader.preprocessors import NbGraderPreprocessor, SaveAutoGrades
+from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor, SaveAutoGrades
 from traitlets import Unicode
 from traitlets.config import Config
 
-from . import gradebook
+from . import forked
 from .execute import error_output
 from .sanitize import sanitize_config, schema_checked_once
 
@@ -46,38 +47,67 @@ class ReplayOutputs(NbGraderPreprocessor):
         return nb, resources
 
 
-class SaveAutoGradesAtOnce(SaveAutoGrades):
-    """nbgrader's SaveAutoGrades (the same scores, needs_manual_grade and "No response." rules),
-    reading the notebook's grades and comments in one query and committing once."""
+class _OneQuery:
+    """For preprocessors that read or write every graded cell of one submitted notebook: its
+    grades and comments in one query (nbgrader runs one query, and one commit, per cell)."""
+
+    def load_rows(self, resources):
+        info = resources["nbgrader"]
+        self.submitted = self.gradebook.find_submission_notebook(info["notebook"], info["assignment"], info["student"])
+        self.grades = {grade.name: grade for grade in self.submitted.grades}
+        self.comments = {comment.name: comment for comment in self.submitted.comments}
+
+    @staticmethod
+    def row(rows, cell):
+        name = cell.metadata["nbgrader"]["grade_id"]
+        if name not in rows:
+            raise MissingEntry(f"no gradebook entry for the cell {name!r}")
+        return rows[name]
+
+
+class SaveAutoGradesAtOnce(_OneQuery, SaveAutoGrades):
+    """nbgrader's SaveAutoGrades: the same scores, needs_manual_grade and "No response." rules."""
 
     def preprocess(self, nb, resources):
-        info = resources["nbgrader"]
-        self.gradebook = Gradebook(info["db_url"])
-        with self.gradebook:
-            submitted = self.gradebook.find_submission_notebook(info["notebook"], info["assignment"], info["student"])
-            self.grades = {grade.name: grade for grade in submitted.grades}
-            self.comments = {comment.name: comment for comment in submitted.comments}
+        with Gradebook(resources["nbgrader"]["db_url"]) as self.gradebook:
+            self.load_rows(resources)
             for cell in nb.cells:
                 self.preprocess_cell(cell, resources, None)
             self.gradebook.db.commit()
         return nb, resources
 
     def _add_score(self, cell, resources):
-        grade = self._row(self.grades, cell)
+        grade = self.row(self.grades, cell)
         grade.auto_score, _ = utils.determine_grade(cell, self.log)
         grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
 
     def _add_comment(self, cell, resources):
-        comment = self._row(self.comments, cell)
+        comment = self.row(self.comments, cell)
         unchanged = cell.metadata.nbgrader.get("checksum", None) == utils.compute_checksum(cell)
         comment.auto_comment = "No response." if unchanged and not utils.is_task(cell) else None
 
-    @staticmethod
-    def _row(rows, cell):
-        name = cell.metadata["nbgrader"]["grade_id"]
-        if name not in rows:
-            raise MissingEntry(f"no gradebook entry for the cell {name!r}")
-        return rows[name]
+
+class GetGradesAtOnce(_OneQuery, GetGrades):
+    """nbgrader's GetGrades, for feedback: scores, comments and the notebook's total."""
+
+    def preprocess(self, nb, resources):
+        with Gradebook(resources["nbgrader"]["db_url"]) as self.gradebook:
+            self.load_rows(resources)
+            for cell in nb.cells:
+                self.preprocess_cell(cell, resources, None)
+            late_penalty = self.submitted.late_submission_penalty or 0
+            if late_penalty:
+                self.log.warning("Late submission penalty: %s", late_penalty)
+            resources["nbgrader"].update(score=self.submitted.score - late_penalty,
+                                         max_score=self.submitted.max_score, late_penalty=late_penalty)
+        return nb, resources
+
+    def _get_comment(self, cell, resources):
+        cell.metadata.nbgrader["comment"] = self.row(self.comments, cell).comment
+
+    def _get_score(self, cell, resources):
+        grade = self.row(self.grades, cell)
+        cell.metadata.nbgrader["score"], cell.metadata.nbgrader["points"] = grade.score, grade.max_score
 
 
 class ReplayedAutograde(Autograde):
@@ -115,6 +145,11 @@ class FeedbackExporter(HTMLExporter):
             nbconvert_html.BeautifulSoup = original
         return _IMAGE_WITHOUT_ALT.sub(r'<img alt="No description has been provided for this image"', page), resources
 
+    def _create_environment(self):
+        environment = super()._create_environment()
+        environment.bytecode_cache = _COMPILED_TEMPLATES
+        return environment
+
     @pass_context
     def markdown2html(self, context, source):
         # What else the rendering reads: the cell's attachments, and the folder if images are embedded.
@@ -140,6 +175,24 @@ class _Remembered:
         if key not in self.seen:
             self.seen[key] = self.highlight(source, language, metadata)
         return self.seen[key]
+
+
+class _CompiledTemplates(BytecodeCache):
+    """Jinja's compiled templates, kept for every exporter of the process (nbgrader makes one per
+    assignment, and compiling the feedback templates costs more than rendering a page)."""
+
+    def __init__(self):
+        self.code = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED_TEMPLATES = _CompiledTemplates()
 
 
 class _UnparsedPage:
@@ -169,6 +222,8 @@ def grading_config(course_config, submitted_directory, executed_dir):
                                                 for step in Autograde.autograde_preprocessors.default()]
     config.Autograde.create_student = True
     config.GenerateFeedback.exporter_class = FeedbackExporter
+    config.GenerateFeedback.preprocessors = [GetGradesAtOnce if step is GetGrades else step
+                                             for step in GenerateFeedback.preprocessors.default()]
     return config
 
 
@@ -177,32 +232,36 @@ def autograde(root, assignment, config):
     _convert(ReplayedAutograde, root, assignment, config)
 
 
-def start_feedback(root, assignment, config, students, workers):
-    """nbgrader generate_feedback: HTML per student in feedback/, rendered by `workers` forked
-    processes side by side, while the caller goes on (scoring the next assignment). Returns the
-    processes, for finish_feedback."""
-    shards = [students[i::workers] for i in range(workers) if students[i::workers]]
-    children = []
-    for shard in shards:
-        pid = os.fork()
-        if pid == 0:
-            status = 1
-            try:
-                gradebook.after_fork()
-                sharded = Config(config)
-                sharded.CourseDirectory.student_id_exclude = ",".join(sorted(set(students) - set(shard)))
-                _convert(GenerateFeedback, root, assignment, sharded)
-                status = 0
-            finally:
-                os._exit(status)
-        children.append(pid)
-    return children
+def start_scoring(root, config):
+    """Score assignments in a forked process while the grader goes on running notebooks: each one
+    as soon as `score(name)` says all its notebooks have run (nbgrader autograde: gradebook and
+    autograded/; then generate_feedback: feedback/). Returns (score, finish); finish() waits for
+    all of it and returns the assignments nbgrader could not grade in full."""
+    reader, writer = os.pipe()
 
+    def scoring():
+        incomplete = []
+        with os.fdopen(reader) as requests:
+            for line in requests:
+                assignment = line.strip()
+                try:
+                    autograde(root, assignment, config)
+                except NbGraderException:  # nbgrader grades the others first; its log says which
+                    incomplete.append(assignment)
+                _convert(GenerateFeedback, root, assignment, config)
+        return incomplete
 
-def finish_feedback(assignment, children):
-    failed = [pid for pid in children if os.waitpid(pid, 0)[1] != 0]
-    if failed:
-        raise RuntimeError(f"feedback generation failed for {assignment} in {len(failed)} worker(s)")
+    scored = forked.start(scoring, close=[writer])
+    os.close(reader)
+
+    def score(assignment):
+        os.write(writer, f"{assignment}\n".encode())
+
+    def finish():
+        os.close(writer)
+        return scored()
+
+    return score, finish
 
 
 def _convert(converter_class, root, assignment, config):
