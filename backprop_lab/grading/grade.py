@@ -69,9 +69,12 @@ def _grade(root, submitted, workers, cell_timeout, confine, figures, log):
     db_url = f"sqlite:///{root / 'gradebook.db'}"
 
     def prepare_all():
-        prepared = []
+        prepared, releases = [], {}
         for submission in submissions:
-            job = _prepare(submission, root, staged, executed, work, config, db_url, figures)
+            a = submission.assignment
+            if a not in releases:
+                releases[a] = nbformat.read(a.release(root), as_version=4)
+            job = _prepare(submission, releases[a], root, staged, executed, work, config, db_url, figures)
             prepared.append({"problems": submission.problems, "reused": submission.reused,
                              "job": job and dataclasses.asdict(job)})
         return prepared
@@ -154,7 +157,7 @@ def _ensure_in_gradebook(root, assignments, log):
         course.generate(root, assignment)
 
 
-def _prepare(submission, root, staged, executed, work, config, db_url, figures):
+def _prepare(submission, release, root, staged, executed, work, config, db_url, figures):
     """Stage a repaired copy, sanitize it, and return the execution Job (None if already run)."""
     a = submission.assignment
     target = staged / submission.student / a.name
@@ -166,7 +169,6 @@ def _prepare(submission, root, staged, executed, work, config, db_url, figures):
         if extra.name != f"{a.notebook}.ipynb" and extra.is_file() and extra.stat().st_size <= MAX_EXTRA_FILE:
             shutil.copy(extra, target / extra.name)
 
-    release = nbformat.read(a.release(root), as_version=4)
     if not any("nbgrader" in cell.metadata for cell in notebook.cells):
         notebook = sanitize.transplant(notebook, release)
         submission.problems.append("the notebook had lost all nbgrader metadata: its answers were put "

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nbformat
 from jinja2 import BytecodeCache, pass_context
-from nbconvert.exporters import HTMLExporter, html as nbconvert_html
+from nbconvert.exporters import HTMLExporter, NotebookExporter, html as nbconvert_html
 from nbconvert.filters.highlight import Highlight2HTML
 from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
@@ -125,7 +125,20 @@ class ReplayedAutograde(Autograde):
             self._sanitizing = True
 
 
-class FeedbackExporter(HTMLExporter):
+class _ValidatedOnce:
+    """nbconvert validates the notebook again after each preprocessor. The grader's notebooks
+    were validated when staged, their autograded copy is validated when written, and its steps
+    are nbgrader's own: one check per notebook is enough."""
+
+    def _validate_preprocessor(self, nbc, preprocessor):
+        pass
+
+
+class AutogradedExporter(_ValidatedOnce, NotebookExporter):
+    pass
+
+
+class FeedbackExporter(_ValidatedOnce, HTMLExporter):
     """nbconvert's HTML exporter, lighter for a class of near-identical notebooks:
     - code is highlighted and markdown rendered once per distinct cell, not once per student
       (most cells are the release's own; highlighting was two thirds of a page's time);
@@ -221,6 +234,7 @@ def grading_config(course_config, submitted_directory, executed_dir):
     config.Autograde.autograde_preprocessors = [replaced.get(step.__name__, step)
                                                 for step in Autograde.autograde_preprocessors.default()]
     config.Autograde.create_student = True
+    config.Autograde.exporter_class = AutogradedExporter
     config.GenerateFeedback.exporter_class = FeedbackExporter
     config.GenerateFeedback.preprocessors = [GetGradesAtOnce if step is GetGrades else step
                                              for step in GenerateFeedback.preprocessors.default()]
