@@ -1,7 +1,8 @@
-"""Scoring is nbgrader's own: `nbgrader autograde` runs as usual, except that its Execute step
-replays the outputs our isolated children produced instead of starting a kernel, its sanitize
-pass is skipped (grade.py staged the notebooks sanitized by the same steps), and the grades of a
-notebook are saved in one transaction instead of one per cell."""
+"""Scoring is nbgrader's own: `nbgrader autograde`, then `nbgrader generate_feedback`, in a
+process beside the one running notebooks. Autograde's Execute step replays the outputs our
+isolated children produced instead of starting a kernel, its sanitize pass is skipped (grade.py
+staged the notebooks sanitized by the same steps), and the grades of a notebook are read and
+saved at once instead of cell by cell. Feedback renders each distinct cell once."""
 import json
 import logging
 import os
@@ -145,11 +146,15 @@ class FeedbackExporter(_ValidatedOnce, HTMLExporter):
     - no BeautifulSoup pass over the finished page. On nbgrader's feedback template (classic
       cells) that pass only gives images without one an alt text: done with a regular expression."""
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.rendered_markdown = {}
+
     def from_notebook_node(self, nb, resources=None, **kw):
-        if not isinstance(self.filters.get("highlight_code"), _Remembered):
+        if not isinstance(self.filters.get("highlight_code"), _RememberedHighlight):
             language = nb.metadata.get("language_info", {})
             highlight = Highlight2HTML(pygments_lexer=language.get("pygments_lexer", language.get("name")), parent=self)
-            self.filters = {**self.filters, "highlight_code": _Remembered(highlight)}
+            self.filters = {**self.filters, "highlight_code": _RememberedHighlight(highlight)}
         original = nbconvert_html.BeautifulSoup
         nbconvert_html.BeautifulSoup = _UnparsedPage
         try:
@@ -168,16 +173,12 @@ class FeedbackExporter(_ValidatedOnce, HTMLExporter):
         # What else the rendering reads: the cell's attachments, and the folder if images are embedded.
         cell, path = context.get("cell", {}), context.get("resources", {}).get("metadata", {}).get("path", "")
         key = (source, json.dumps(cell.get("attachments", {}), sort_keys=True), path if self.embed_images else "")
-        if key not in self._rendered_markdown:
-            self._rendered_markdown[key] = super().markdown2html(context, source)
-        return self._rendered_markdown[key]
-
-    @property
-    def _rendered_markdown(self):
-        return self.__dict__.setdefault("_markdown_cache", {})
+        if key not in self.rendered_markdown:
+            self.rendered_markdown[key] = super().markdown2html(context, source)
+        return self.rendered_markdown[key]
 
 
-class _Remembered:
+class _RememberedHighlight:
     """A highlight_code filter that highlights each distinct (source, language, metadata) once."""
 
     def __init__(self, highlight):
