@@ -50,13 +50,19 @@ class ReplayOutputs(NbGraderPreprocessor):
 
 class _OneQuery:
     """For preprocessors that read or write every graded cell of one submitted notebook: its
-    grades and comments in one query (nbgrader runs one query, and one commit, per cell)."""
+    grades and comments in one query (nbgrader runs one query, and one commit, per cell), then
+    `finish` with the database still open."""
 
-    def load_rows(self, resources):
+    def preprocess(self, nb, resources):
         info = resources["nbgrader"]
-        self.submitted = self.gradebook.find_submission_notebook(info["notebook"], info["assignment"], info["student"])
-        self.grades = {grade.name: grade for grade in self.submitted.grades}
-        self.comments = {comment.name: comment for comment in self.submitted.comments}
+        with Gradebook(info["db_url"]) as self.gradebook:
+            self.submitted = self.gradebook.find_submission_notebook(info["notebook"], info["assignment"], info["student"])
+            self.grades = {grade.name: grade for grade in self.submitted.grades}
+            self.comments = {comment.name: comment for comment in self.submitted.comments}
+            for cell in nb.cells:
+                self.preprocess_cell(cell, resources, None)
+            self.finish(resources)
+        return nb, resources
 
     @staticmethod
     def row(rows, cell):
@@ -69,14 +75,6 @@ class _OneQuery:
 class SaveAutoGradesAtOnce(_OneQuery, SaveAutoGrades):
     """nbgrader's SaveAutoGrades: the same scores, needs_manual_grade and "No response." rules."""
 
-    def preprocess(self, nb, resources):
-        with Gradebook(resources["nbgrader"]["db_url"]) as self.gradebook:
-            self.load_rows(resources)
-            for cell in nb.cells:
-                self.preprocess_cell(cell, resources, None)
-            self.gradebook.db.commit()
-        return nb, resources
-
     def _add_score(self, cell, resources):
         grade = self.row(self.grades, cell)
         grade.auto_score, _ = utils.determine_grade(cell, self.log)
@@ -87,21 +85,12 @@ class SaveAutoGradesAtOnce(_OneQuery, SaveAutoGrades):
         unchanged = cell.metadata.nbgrader.get("checksum", None) == utils.compute_checksum(cell)
         comment.auto_comment = "No response." if unchanged and not utils.is_task(cell) else None
 
+    def finish(self, resources):
+        self.gradebook.db.commit()
+
 
 class GetGradesAtOnce(_OneQuery, GetGrades):
     """nbgrader's GetGrades, for feedback: scores, comments and the notebook's total."""
-
-    def preprocess(self, nb, resources):
-        with Gradebook(resources["nbgrader"]["db_url"]) as self.gradebook:
-            self.load_rows(resources)
-            for cell in nb.cells:
-                self.preprocess_cell(cell, resources, None)
-            late_penalty = self.submitted.late_submission_penalty or 0
-            if late_penalty:
-                self.log.warning("Late submission penalty: %s", late_penalty)
-            resources["nbgrader"].update(score=self.submitted.score - late_penalty,
-                                         max_score=self.submitted.max_score, late_penalty=late_penalty)
-        return nb, resources
 
     def _get_comment(self, cell, resources):
         cell.metadata.nbgrader["comment"] = self.row(self.comments, cell).comment
@@ -109,6 +98,13 @@ class GetGradesAtOnce(_OneQuery, GetGrades):
     def _get_score(self, cell, resources):
         grade = self.row(self.grades, cell)
         cell.metadata.nbgrader["score"], cell.metadata.nbgrader["points"] = grade.score, grade.max_score
+
+    def finish(self, resources):
+        late_penalty = self.submitted.late_submission_penalty or 0
+        if late_penalty:
+            self.log.warning("Late submission penalty: %s", late_penalty)
+        resources["nbgrader"].update(score=self.submitted.score - late_penalty,
+                                     max_score=self.submitted.max_score, late_penalty=late_penalty)
 
 
 class ReplayedAutograde(Autograde):
