@@ -4,6 +4,7 @@ Work files live in <course>/.grading/ (staged copies of the submissions, recorde
 scratch folder per notebook); originals in the submissions folder are only read. Recorded outputs
 are keyed by a digest of what was run, so an interrupted run resumes and a re-run is idempotent.
 """
+import collections
 import csv
 import dataclasses
 import hashlib
@@ -95,11 +96,9 @@ def _grade(root, submitted, workers, cell_timeout, confine, figures, log):
     lap("prepare (after start)")
 
     by_key = {job.key: (submission, job) for submission, job in jobs}
-    to_run = {s.assignment.name: 0 for s in submissions}
-    for submission, _ in jobs:
-        to_run[submission.assignment.name] += 1
-    for name in sorted(name for name, count in to_run.items() if count == 0):
-        score_assignment(name)
+    to_run = collections.Counter(submission.assignment.name for submission, _ in jobs)
+    for name in sorted({s.assignment.name for s in submissions} - set(to_run)):
+        score_assignment(name)  # nothing of it to run again
     bar = _ProgressBar(len(jobs), log)
 
     def finished(job):
