@@ -31,34 +31,33 @@ VOLATILE = {"_last_input_line", "execution_count", "last_execution_result", "las
             "_", "__", "___", "_result", "outputs"}
 
 
-def _function_parts(value):
-    """What makes a Python function behave as it does (its identity alone can hide a new __code__)."""
-    if isinstance(value, types.FunctionType):
-        return (value.__code__, value.__defaults__, value.__kwdefaults__)
-    return None
-
-
-def _code_of(contents):
-    """{name: _function_parts} for the Python functions among a module's or a class's contents."""
-    return {key: parts for key, value in contents.items() if (parts := _function_parts(value))}
+# What makes a Python function behave as it does (its identity alone can hide a new __code__).
+_PARTS = operator.attrgetter("__code__", "__defaults__", "__kwdefaults__")
 
 
 class _Seen:
-    """A module's or a class's namespace as the snapshot saw it, with a quick test that nothing in
-    it was replaced or deleted and that its functions kept their code (loops run in C: the test
-    runs twice per graded cell of every notebook)."""
+    """A module's or a class's namespace as the snapshot saw it: its contents, and the parts of
+    each of its Python functions. `unchanged` tells in one pass of C loops that nothing in it was
+    replaced or deleted and that its functions kept their code (it runs for every graded cell of
+    every notebook); `replaced` and `recoded` name what differs."""
 
     def __init__(self, contents):
-        self.keys, self.values = list(contents), list(contents.values())
-        self.functions = [value for value in self.values if isinstance(value, types.FunctionType)]
-        self.parts = list(map(_PARTS, self.functions))
+        self.contents = contents
+        self.code = {key: _PARTS(value) for key, value in contents.items() if isinstance(value, types.FunctionType)}
+        self._values, self._functions = list(contents.values()), [contents[key] for key in self.code]
+        self._parts = list(self.code.values())
 
     def unchanged(self, current):
-        return (all(map(operator.is_, map(current.get, self.keys, itertools.repeat(_MISSING)), self.values))
-                and list(map(_PARTS, self.functions)) == self.parts)
+        return (all(map(operator.is_, map(current.get, self.contents, itertools.repeat(_MISSING)), self._values))
+                and list(map(_PARTS, self._functions)) == self._parts)
 
+    def replaced(self, current):
+        """Keys whose value is another object or gone."""
+        return [key for key, value in self.contents.items() if current.get(key, _MISSING) is not value]
 
-_PARTS = operator.attrgetter("__code__", "__defaults__", "__kwdefaults__")  # as _function_parts
+    def recoded(self):
+        """Keys of functions given new code, defaults or keyword defaults."""
+        return [key for key, parts in self.code.items() if _PARTS(self.contents[key]) != parts]
 
 
 def _state(obj):
@@ -71,15 +70,12 @@ class Snapshot:
     def __init__(self, kernel):
         shell = kernel.shell
         self.modules = {name: sys.modules[name] for name in WATCHED_MODULES if name in sys.modules}
-        self.contents = {name: dict(vars(module)) for name, module in self.modules.items()}
-        self.parts = {name: _code_of(contents) for name, contents in self.contents.items()}
+        self.seen = {name: _Seen(dict(vars(module))) for name, module in self.modules.items()}
         classes = [getattr(sys.modules[m], c) for m, c in WATCHED_CLASSES if m in sys.modules]
         classes += [cls for obj in (shell, shell.display_pub, shell.displayhook, kernel, shell.events)
                     for cls in type(obj).__mro__ if cls.__module__ != "builtins"]
-        self.classes = {f"{cls.__module__}.{cls.__qualname__}": (cls, dict(vars(cls))) for cls in classes}
-        self.class_parts = {name: _code_of(contents) for name, (_, contents) in self.classes.items()}
-        self.seen = {name: _Seen(contents) for name, contents in self.contents.items()}
-        self.seen_classes = {name: _Seen(contents) for name, (_, contents) in self.classes.items()}
+        self.classes = {f"{cls.__module__}.{cls.__qualname__}": cls for cls in classes}
+        self.seen_classes = {name: _Seen(dict(vars(cls))) for name, cls in self.classes.items()}
         self.objects = {"the IPython shell": shell, "the display publisher": shell.display_pub,
                         "the display hook": shell.displayhook, "the grader's kernel": kernel,
                         "IPython's events": shell.events}
@@ -113,23 +109,20 @@ class Snapshot:
         """Descriptions of everything that differs from the snapshot (empty when untouched)."""
         found = []
         for name, module in self.modules.items():
-            if sys.modules.get(name) is module and self.seen[name].unchanged(vars(module)):
+            seen, current = self.seen[name], vars(module)
+            if sys.modules.get(name) is module and seen.unchanged(current):
                 continue
             if sys.modules.get(name) is not module:
                 found.append(f"sys.modules[{name!r}] was replaced")
-            current = vars(module)
-            for key, value in self.contents[name].items():
-                if current.get(key, _MISSING) is not value:
-                    found.append(f"{name}.{key} was replaced or deleted")
-                elif key in self.parts[name] and _function_parts(value) != self.parts[name][key]:
-                    found.append(f"the code of {name}.{key} was changed")
-        for name, (cls, contents) in self.classes.items():
-            current = vars(cls)
-            if len(current) == len(contents) and self.seen_classes[name].unchanged(current):
+            replaced = seen.replaced(current)
+            found += [f"{name}.{key} was replaced or deleted" for key in replaced]
+            found += [f"the code of {name}.{key} was changed" for key in seen.recoded() if key not in replaced]
+        for name, cls in self.classes.items():
+            seen, current = self.seen_classes[name], vars(cls)
+            if len(current) == len(seen.contents) and seen.unchanged(current):
                 continue  # nothing replaced or deleted, so nothing added either
-            added = {key for key in set(current) - set(contents) if key.startswith("__")}
-            if added or any(current.get(key, _MISSING) is not value for key, value in contents.items()) \
-                    or any(_function_parts(contents[key]) != parts for key, parts in self.class_parts[name].items()):
+            added = {key for key in set(current) - set(seen.contents) if key.startswith("__")}
+            if added or seen.replaced(current) or seen.recoded():
                 found.append(f"the class {name} was modified")
         for name, obj in self.objects.items():
             now, then = _state(obj), self.object_states[name]
