@@ -28,16 +28,17 @@ def start(work, close=()):
         finally:
             os._exit(status)
     os.close(writer)
+    name = getattr(work, "__name__", "work")
 
     def result():
         with os.fdopen(reader) as pipe:
             text = pipe.read()
         _, status = os.waitpid(pid, 0)
         if not text:
-            raise RuntimeError(f"{getattr(work, '__name__', 'work')} ended without a result (wait status {status})")
+            raise RuntimeError(f"{name} ended without a result (wait status {status})")
         outcome = json.loads(text)
         if "error" in outcome:
-            raise RuntimeError(f"{getattr(work, '__name__', 'work')} failed:\n{outcome['error']}")
+            raise RuntimeError(f"{name} failed:\n{outcome['error']}")
         return outcome["value"]
 
     return result

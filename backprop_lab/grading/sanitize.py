@@ -11,13 +11,13 @@ import types
 
 import jsonschema
 import nbformat
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import Gradebook
 from nbgrader.converters import Autograde
 from nbgrader.nbgraderformat import common as nbgraderformat_common
 from nbgrader.preprocessors import DeduplicateIds, NbGraderPreprocessor, OverwriteCells
 from traitlets.config import Config
 
-from .gradebook import remembered
+from .gradebook import entry, remembered
 
 MAX_CODE_CELLS = 2000
 CELL_KEYS = {"code": {"id", "cell_type", "metadata", "source", "outputs", "execution_count"},
@@ -135,16 +135,10 @@ class _ReleaseCells:
         self.source, self.graded = remembered(("release cells", str(gradebook.engine.url), notebook, assignment), read)
 
     def find_source_cell(self, name, notebook, assignment):
-        return self._cell(self.source, name)
+        return entry(self.source, name)
 
     def find_graded_cell(self, name, notebook, assignment):
-        return self._cell(self.graded, name)
-
-    @staticmethod
-    def _cell(cells, name):
-        if name not in cells:
-            raise MissingEntry()
-        return cells[name]
+        return entry(self.graded, name)
 
     def __getattr__(self, name):  # anything else: the gradebook itself
         return getattr(self.gradebook, name)

@@ -15,7 +15,7 @@ from jinja2 import BytecodeCache, pass_context
 from nbconvert.exporters import HTMLExporter, NotebookExporter, html as nbconvert_html
 from nbconvert.filters.highlight import Highlight2HTML
 from nbgrader import utils
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import Gradebook
 from nbgrader.converters import Autograde, GenerateFeedback
 from nbgrader.converters.base import NbGraderException
 from nbgrader.coursedir import CourseDirectory
@@ -23,7 +23,7 @@ from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor, SaveAutoGrad
 from traitlets import Unicode
 from traitlets.config import Config
 
-from . import forked
+from . import forked, gradebook
 from .execute import error_output
 from .sanitize import sanitize_config, schema_checked_once
 
@@ -66,10 +66,7 @@ class _OneQuery:
 
     @staticmethod
     def row(rows, cell):
-        name = cell.metadata["nbgrader"]["grade_id"]
-        if name not in rows:
-            raise MissingEntry(f"no gradebook entry for the cell {name!r}")
-        return rows[name]
+        return gradebook.entry(rows, cell.metadata["nbgrader"]["grade_id"])
 
 
 class SaveAutoGradesAtOnce(_OneQuery, SaveAutoGrades):
