@@ -1,5 +1,6 @@
 """Figures used across the course. Each function draws on `ax` (or a new figure) and returns ax."""
 import matplotlib.pyplot as plt
+from matplotlib.collections import PatchCollection
 import numpy as np
 
 MACHINE_EPSILON = np.finfo(np.float64).eps
@@ -119,14 +120,15 @@ def plot_activation(f, df, ax=None, name="f", x_range=(-4.0, 4.0), marked_x=None
 _LINEAR_COLORS = {"x": "tab:blue", "W": "tab:orange", "b": "tab:green", "y": "tab:purple"}
 
 
-def _draw_block(ax, left, top, name, rows, cols, color, shape_text, ghost_rows=0, fill_text=None):
-    """A rows x cols grid of unit squares, top-left corner at (left, top); `ghost_rows` faded rows below."""
+def _draw_block(ax, squares, left, top, name, rows, cols, color, shape_text, ghost_rows=0, fill_text=None):
+    """A rows x cols grid of unit squares, top-left corner at (left, top); `ghost_rows` faded rows below.
+    The squares are appended to `squares`, drawn later as one collection (one patch each is slow)."""
     for r in range(rows + ghost_rows):
         faded = r >= rows
         for c in range(cols):
-            ax.add_patch(plt.Rectangle((left + c, top - r - 1), 1, 1, facecolor=color,
-                                       alpha=0.15 if faded else 0.6, lw=1,
-                                       edgecolor=color if faded else "white", ls=":" if faded else "-"))
+            squares.append(plt.Rectangle((left + c, top - r - 1), 1, 1, facecolor=color,
+                                         alpha=0.15 if faded else 0.6, lw=1,
+                                         edgecolor=color if faded else "white", ls=":" if faded else "-"))
             if fill_text and not faded:
                 ax.text(left + c + 0.5, top - r - 0.5, fill_text, ha="center", va="center", fontsize=8)
     ax.text(left + cols / 2, top + 0.3, name, ha="center", va="bottom", fontsize=11, fontweight="bold")
@@ -160,7 +162,7 @@ def plot_linear_shapes(n=4, in_features=3, out_features=2):
                             ("dy", n, o, c["y"], f"(n, out)\n({n}, {o})")]),
     ]
     fig, ax = plt.subplots(figsize=(8, 1))
-    top, widest = 0.0, 0.0
+    top, widest, squares = 0.0, 0.0, []
     for label, items in rows:
         height = max(item[1] + (item[5] if len(item) > 5 else 0) for item in items if not isinstance(item, str))
         left = 0.0
@@ -170,10 +172,11 @@ def plot_linear_shapes(n=4, in_features=3, out_features=2):
                 left += 1.6
             else:
                 name, r, cols, color, text, *extra = item
-                left = _draw_block(ax, left, top, name, r, cols, color, text, *extra)
+                left = _draw_block(ax, squares, left, top, name, r, cols, color, text, *extra)
         ax.text(-0.8, top - min(height, 3) / 2, label, ha="right", va="center", fontsize=10, style="italic")
         widest = max(widest, left)
         top -= height + 3.2
+    ax.add_collection(PatchCollection(squares, match_original=True))
     ax.set_xlim(-5, max(widest, 18) + 0.5)
     ax.set_ylim(top + 1, 2)
     ax.set_aspect("equal")

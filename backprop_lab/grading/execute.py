@@ -88,6 +88,7 @@ def run_all(jobs, workers, limits, confinement, kernel, snapshot, progress=None)
     """Run every job, at most `workers` at a time. `confinement` is a dict for sandbox.confine
     (without workdir) or None to run unconfined. Fills each job's outputs, counts and flags."""
     waiting, running = list(jobs), {}
+    ending = []  # children stopped but not reaped yet: ending a 400 MB process takes ~10 ms, unwatched
     selector = selectors.DefaultSelector()
     while waiting or running:
         while waiting and len(running) < workers:
@@ -104,8 +105,12 @@ def run_all(jobs, workers, limits, confinement, kernel, snapshot, progress=None)
                 selector.unregister(child.reader)
                 del running[child.reader]
                 child.close()
+                ending.append(child.pid)
                 if progress:
                     progress(child.job)
+        ending = [pid for pid in ending if _reap(pid, block=False) is None]
+    for pid in ending:
+        _reap(pid)
     selector.close()
 
 
@@ -360,6 +365,7 @@ def error_output(name, message):
 
 
 def _kill(pid):
+    """SIGKILL the child and whatever it started (its process group); run_all reaps it."""
     try:
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
@@ -368,14 +374,16 @@ def _kill(pid):
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
-    _reap(pid)
 
 
-def _reap(pid):
+def _reap(pid, block=True):
+    """How the child ended, as text; None if `block` is False and it has not ended yet."""
     try:
-        _, status = os.waitpid(pid, 0)
+        reaped, status = os.waitpid(pid, 0 if block else os.WNOHANG)
     except ChildProcessError:
         return "already reaped"
+    if reaped == 0:
+        return None
     if os.WIFSIGNALED(status):
         return f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
     return f"exit status {os.WEXITSTATUS(status)}"

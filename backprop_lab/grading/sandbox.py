@@ -76,11 +76,15 @@ def _drop_root(workdir):
 
 
 def _tasks_of(uid):
-    """How many processes and threads `uid` runs now (the count RLIMIT_NPROC limits)."""
+    """How many processes and threads `uid` runs now (the count RLIMIT_NPROC limits). Only the
+    processes whose /proc folder `uid` owns are read: reading every one was half of confine's time.
+    (A setuid process shows another owner: missing it only makes the limit tighter.)"""
     count = 0
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
             try:
+                if entry.stat().st_uid != uid:
+                    continue
                 status = Path(entry.path, "status").read_text()
             except OSError:
                 continue  # it ended while we looked

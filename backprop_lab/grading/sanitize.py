@@ -175,19 +175,25 @@ def sanitize(notebook, config, db_url, assignment, notebook_name, student):
 
 
 _VALIDATORS = {}  # id(schema) -> (compiled validator, the schema, kept alive so its id stays unique)
+_VALID = set()  # (id(schema), metadata as JSON) found valid: most cells repeat across students
 
 
 @contextlib.contextmanager
 def schema_checked_once():
     """nbgrader re-checks its (constant) metadata schema for every cell, a third of its time;
-    validate against a validator compiled once per process instead: same verdicts."""
+    validate against a validator compiled once per process instead, and each distinct cell
+    metadata once: same verdicts."""
     def validate(instance, schema, *args, **kwargs):
         key = id(schema)
         if key not in _VALIDATORS:
             _VALIDATORS[key] = (jsonschema.validators.validator_for(schema)(schema), schema)
+        seen = (key, json.dumps(instance, sort_keys=True))
+        if seen in _VALID:
+            return
         error = jsonschema.exceptions.best_match(_VALIDATORS[key][0].iter_errors(instance))
         if error is not None:
             raise error
+        _VALID.add(seen)
 
     original = nbgraderformat_common.jsonschema
     nbgraderformat_common.jsonschema = types.SimpleNamespace(validate=validate)

@@ -15,11 +15,12 @@ from jinja2 import BytecodeCache, pass_context
 from nbconvert.exporters import HTMLExporter, NotebookExporter, html as nbconvert_html
 from nbconvert.filters.highlight import Highlight2HTML
 from nbgrader import utils
-from nbgrader.api import Gradebook
+from nbgrader.api import Comment, Grade, Gradebook
 from nbgrader.converters import Autograde, GenerateFeedback
 from nbgrader.converters.base import NbGraderException
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor, SaveAutoGrades
+from sqlalchemy.orm import joinedload, undefer
 from traitlets import Unicode
 from traitlets.config import Config
 
@@ -57,12 +58,18 @@ class _OneQuery:
         info = resources["nbgrader"]
         with Gradebook(info["db_url"]) as self.gradebook:
             self.submitted = self.gradebook.find_submission_notebook(info["notebook"], info["assignment"], info["student"])
-            self.grades = {grade.name: grade for grade in self.submitted.grades}
-            self.comments = {comment.name: comment for comment in self.submitted.comments}
+            self.grades = self._rows(Grade, undefer(Grade.max_score))
+            self.comments = self._rows(Comment)
             for cell in nb.cells:
                 self.preprocess_cell(cell, resources, None)
             self.finish(resources)
         return nb, resources
+
+    def _rows(self, table, *options):
+        """{cell name: row} of this notebook, each row's cell (its name) loaded in the same query:
+        otherwise each name, and each deferred max_score, is one more query."""
+        query = self.gradebook.db.query(table).options(joinedload(table.cell), *options)
+        return {row.name: row for row in query.filter(table.notebook_id == self.submitted.id)}
 
     @staticmethod
     def row(rows, cell):
@@ -122,10 +129,19 @@ class ReplayedAutograde(Autograde):
 class _ValidatedOnce:
     """nbconvert validates the notebook again after each preprocessor. The grader's notebooks
     were validated when staged, their autograded copy is validated when written, and its steps
-    are nbgrader's own: one check per notebook is enough."""
+    are nbgrader's own: one check per notebook is enough. And nbconvert deep-copies the notebook
+    three times before its steps, which no one else holds: it was read for this export alone."""
 
     def _validate_preprocessor(self, nbc, preprocessor):
         pass
+
+    def from_file(self, file_stream, resources=None, **kw):
+        return self.from_notebook_node(_ReadForThisExport(nbformat.read(file_stream, as_version=4)), resources, **kw)
+
+
+class _ReadForThisExport(nbformat.NotebookNode):
+    def __deepcopy__(self, memo):
+        return self
 
 
 class AutogradedExporter(_ValidatedOnce, NotebookExporter):
