@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 import nbformat  # noqa: E402
+from nbgrader.utils import setenv  # noqa: E402
 
 from backprop_lab import course  # noqa: E402
 from classes import grade_with_backprop_lab, scratch_class, student_notebook  # noqa: E402
@@ -73,7 +74,7 @@ def staged_jobs(scratch):
                  if cell.cell_type == "code"]
         workdir = scratch / ".grading" / "bench" / str(index)
         workdir.mkdir(parents=True)
-        jobs.append(execute.Job(str(index), cells, str(workdir)))
+        jobs.append(execute.Job(str(index), cells, str(workdir), escape=execute.first_escape(cells)))
     return jobs
 
 
@@ -93,7 +94,8 @@ def time_execution(scratch):
 
     shell = kernel.shell
     started, cpu = time.perf_counter(), time.process_time()
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
+            setenv(NBGRADER_EXECUTION="autograde"):  # what the children are told
         for job in jobs:
             shell.user_ns.clear()  # a fresh namespace (shell.reset would add a full garbage collection)
             shell.init_user_ns()

@@ -1,6 +1,7 @@
 """`backprop-lab grade` scores honest work exactly as stock `nbgrader autograde` does, cell by cell,
 on a corpus drawn from every assignment: correct and partly correct variants, the blank release,
-and a notebook whose first exercise crashes."""
+a notebook whose first exercise crashes, and the last assignment's correct notebook asking whether
+it is being autograded."""
 import nbformat
 
 from backprop_lab import course
@@ -24,6 +25,13 @@ def corpus():
                               and c.cell_type == "code")
         first_exercise.source = "undefined_name + 1\n" + first_exercise.source
         submissions[("crashing", assignment.name)] = crashing
+    # the last assignment's correct notebook, asking whether nbgrader is autograding it (courses
+    # skip slow plots that way): stock nbgrader says so in its kernel's environment
+    aware = student_notebook(assignment, next(v for v in kept if v.correct))
+    first_exercise = next(c for c in aware.cells if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code")
+    first_exercise.source = ('import os\nassert os.environ.get("NBGRADER_EXECUTION") == "autograde", "not autograded"\n'
+                             + first_exercise.source)
+    submissions[("grading-aware", assignment.name)] = aware
     return submissions
 
 

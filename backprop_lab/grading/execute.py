@@ -38,6 +38,7 @@ class Job:
     cells: list
     workdir: str
     digest: str = ""                              # what was run, to skip it on a re-run
+    escape: list = None                           # first_escape(cells), found while preparing
     outputs: list = field(default_factory=list)   # per cell: list of nbformat outputs
     counts: list = field(default_factory=list)    # per cell: execution count
     flags: list = field(default_factory=list)     # [cell number, why it deserves a human look]
@@ -120,9 +121,8 @@ class _Child:
     def __init__(self, job, limits, confinement, kernel, snapshot):
         self.job, self.limits, self.done, self.next_cell = job, limits, False, 0
         self.started = time.monotonic()
-        self.escape = _first_escape(job.cells)
-        if self.escape:
-            job.flags.append([self.escape[0] + 1, self.escape[1]])
+        if job.escape:
+            job.flags.append([job.escape[0] + 1, job.escape[1]])
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         self.pid = os.fork()
@@ -179,8 +179,9 @@ class _Child:
         if reply.get("nonce") != self.nonce:
             self.kill("sent the grader a reply to a request it was never given")
             return
-        if self.escape and self.next_cell > self.escape[0] and self.job.cells[self.next_cell][0] == TEST:
-            outputs.append(error_output("GraderIntegrityError", f"not graded: {self.escape[1]}"))
+        escape = self.job.escape
+        if escape and self.next_cell > escape[0] and self.job.cells[self.next_cell][0] == TEST:
+            outputs.append(error_output("GraderIntegrityError", f"not graded: {escape[1]}"))
         self.job.outputs.append(outputs)
         self.job.counts.append(count)
         self.job.flags += [[self.next_cell + 1, flag] for flag in flags]
@@ -218,15 +219,15 @@ class _Child:
         _kill(self.pid)
 
 
-def _first_escape(cells):
-    """(index, reason) of the first student cell that reaches for the grader's machinery, or None."""
+def first_escape(cells):
+    """[index, reason] of the first student cell that reaches for the grader's machinery, or None."""
     libraries = scan.library_names(source for _, source in cells)
     for index, (kind, source) in enumerate(cells):
         found = scan.escapes(source, libraries) if kind == STUDENT else []
         if found:
             line, what, code = found[0]
-            return index, (f"line {line} uses {code} ({what}), which the grader cannot vouch for: "
-                           "the test cells after it earn nothing")
+            return [index, f"line {line} uses {code} ({what}), which the grader cannot vouch for: "
+                           "the test cells after it earn nothing"]
     return None
 
 
@@ -244,6 +245,7 @@ def _child_main(reader, writer, workdir, limits, confinement, kernel, snapshot):
             confine(workdir, memory_bytes=limits.memory_bytes, file_bytes=limits.file_bytes, **confinement)
         else:
             os.chdir(workdir)
+        os.environ["NBGRADER_EXECUTION"] = "autograde"  # as nbgrader tells its kernels (notebooks may ask)
         _serve(reader, writer, limits, kernel, snapshot)
         status = 0
     except BaseException as error:  # noqa: B036 - reported through the exit status

@@ -144,11 +144,11 @@ def _course_config(root):
 def _ensure_in_gradebook(root, assignments, log):
     from nbgrader.api import Gradebook, MissingEntry
 
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as book:
         missing = []
         for assignment in assignments:
             try:
-                gradebook.find_notebook(assignment.notebook, assignment.name)
+                book.find_notebook(assignment.notebook, assignment.name)
             except MissingEntry:
                 missing.append(assignment)
     for assignment in missing:
@@ -197,7 +197,8 @@ def _prepare(submission, release, root, staged, executed, work, config, db_url, 
     if workdir.exists():
         shutil.rmtree(workdir)
     shutil.copytree(target, workdir)
-    return execute.Job(f"{submission.student}/{a.name}", cells, str(workdir), digest=digest)
+    return execute.Job(f"{submission.student}/{a.name}", cells, str(workdir), digest=digest,
+                       escape=execute.first_escape(cells))
 
 
 def _kind(cell):
@@ -235,17 +236,17 @@ def _confinement(root, staging, confine, log):
 
 def _cell_rows(root, submissions):
     """One row per graded cell: the scores nbgrader wrote into the gradebook."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import Grade, Gradebook, MissingEntry
 
     rows = []
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as book:
         for s in submissions:
             try:
-                notebook = gradebook.find_submission_notebook(s.assignment.notebook, s.assignment.name, s.student)
-                grades = notebook.grades
+                notebook = book.find_submission_notebook(s.assignment.notebook, s.assignment.name, s.student)
+                grades = gradebook.rows_of(book, Grade, notebook).values()
             except MissingEntry:
                 s.problems.append("nbgrader could not grade this submission: every cell scores zero")
-                cells = gradebook.find_notebook(s.assignment.notebook, s.assignment.name).grade_cells
+                cells = book.find_notebook(s.assignment.notebook, s.assignment.name).grade_cells
                 grades = [SimpleNamespace(name=c.name, score=0.0, max_score=c.max_score,
                                           needs_manual_grade=False) for c in cells]
             for grade in sorted(grades, key=lambda g: g.name):

@@ -174,23 +174,24 @@ def sanitize(notebook, config, db_url, assignment, notebook_name, student):
     return notebook
 
 
-_VALIDATORS = {}  # id(schema) -> (compiled validator, the schema, kept alive so its id stays unique)
-_VALID = set()  # (id(schema), metadata as JSON) found valid: most cells repeat across students
+_VALIDATORS = {}  # schema as JSON -> its compiled validator
+_VALID = set()  # (schema, metadata), as JSON, found valid: most cells repeat across students
 
 
 @contextlib.contextmanager
 def schema_checked_once():
     """nbgrader re-checks its (constant) metadata schema for every cell, a third of its time;
     validate against a validator compiled once per process instead, and each distinct cell
-    metadata once: same verdicts."""
+    metadata once: same verdicts. (nbgrader reads the schema again for every notebook: it is
+    known by its text.)"""
     def validate(instance, schema, *args, **kwargs):
-        key = id(schema)
+        key = json.dumps(schema, sort_keys=True)
         if key not in _VALIDATORS:
-            _VALIDATORS[key] = (jsonschema.validators.validator_for(schema)(schema), schema)
+            _VALIDATORS[key] = jsonschema.validators.validator_for(schema)(schema)
         seen = (key, json.dumps(instance, sort_keys=True))
         if seen in _VALID:
             return
-        error = jsonschema.exceptions.best_match(_VALIDATORS[key][0].iter_errors(instance))
+        error = jsonschema.exceptions.best_match(_VALIDATORS[key].iter_errors(instance))
         if error is not None:
             raise error
         _VALID.add(seen)

@@ -20,7 +20,6 @@ from nbgrader.converters import Autograde, GenerateFeedback
 from nbgrader.converters.base import NbGraderException
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor, SaveAutoGrades
-from sqlalchemy.orm import joinedload, undefer
 from traitlets import Unicode
 from traitlets.config import Config
 
@@ -58,18 +57,12 @@ class _OneQuery:
         info = resources["nbgrader"]
         with Gradebook(info["db_url"]) as self.gradebook:
             self.submitted = self.gradebook.find_submission_notebook(info["notebook"], info["assignment"], info["student"])
-            self.grades = self._rows(Grade, undefer(Grade.max_score))
-            self.comments = self._rows(Comment)
+            self.grades = gradebook.rows_of(self.gradebook, Grade, self.submitted)
+            self.comments = gradebook.rows_of(self.gradebook, Comment, self.submitted)
             for cell in nb.cells:
                 self.preprocess_cell(cell, resources, None)
             self.finish(resources)
         return nb, resources
-
-    def _rows(self, table, *options):
-        """{cell name: row} of this notebook, each row's cell (its name) loaded in the same query:
-        otherwise each name, and each deferred max_score, is one more query."""
-        query = self.gradebook.db.query(table).options(joinedload(table.cell), *options)
-        return {row.name: row for row in query.filter(table.notebook_id == self.submitted.id)}
 
     @staticmethod
     def row(rows, cell):
