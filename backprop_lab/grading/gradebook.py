@@ -4,6 +4,8 @@ nbgrader opens a new `Gradebook` for every notebook and every step (about nine p
 each one builds an engine, inspects and re-creates the tables and, having a fresh engine, compiles
 every query again. Within `one_engine()`, a Gradebook reuses the engine of the first one opened on
 the same database: the same queries and rows, without the set-up and the recompiling.
+`rows_of` reads a notebook's grades or comments in one query, where nbgrader's lazy loading runs
+one per cell.
 """
 import contextlib
 
