@@ -10,9 +10,9 @@ mistaken and blank notebooks — then, one after the other on this machine:
      nbgrader's scoring, feedback HTML and the reports, process start included; three times on
      copies of the class, once before stock nbgrader and twice after (a shared machine's speed
      drifts over the minutes stock takes), and the median counts;
-  3. execution alone, twice on the same sanitized cells: in isolated children (fork, sandbox,
-     integrity guard; one worker) and plain in this one process (one namespace per notebook, no
-     isolation). Their ratio is the price of isolation.
+  3. execution alone, on the same sanitized cells: in isolated children (fork, sandbox, integrity
+     guard; one worker) and plain in one process (one namespace per notebook, no isolation),
+     alternating, three times each. Their ratio is the price of isolation.
 It prints the times, the speed-up over stock nbgrader, the isolation overhead, and checks that
 both graders gave every cell the same score.
 """
@@ -40,6 +40,7 @@ from variants import variants  # noqa: E402
 
 
 RUNS = 3  # of backprop-lab grade: one before stock nbgrader and two after, as the machine's speed drifts
+EXECUTION_RUNS = 3  # of isolated and plain execution, alternating (the speed drifts within a minute too)
 
 
 def build_class(folder, per_assignment):
@@ -64,7 +65,7 @@ def time_stock(scratch):
     return seconds, scores
 
 
-def staged_jobs(scratch):
+def staged_jobs(scratch, run):
     """The cells `backprop-lab grade` ran, as execution jobs, one scratch folder each."""
     from backprop_lab.grading import execute, grade
 
@@ -72,36 +73,49 @@ def staged_jobs(scratch):
     for index, path in enumerate(sorted((scratch / ".grading" / "submitted").glob("*/*/*.ipynb"))):
         cells = [(grade._kind(cell), cell.source) for cell in nbformat.read(path, as_version=4).cells
                  if cell.cell_type == "code"]
-        workdir = scratch / ".grading" / "bench" / str(index)
+        workdir = scratch / ".grading" / "bench" / str(run) / str(index)
         workdir.mkdir(parents=True)
         jobs.append(execute.Job(str(index), cells, str(workdir), escape=execute.first_escape(cells)))
     return jobs
 
 
 def time_execution(scratch):
-    """(isolated wall, isolated cpu, plain wall, plain cpu, notebooks) for the same cells."""
-    from backprop_lab.grading import execute, grade
+    """[isolated wall, isolated cpu, plain wall, plain cpu] for the same cells, summed over
+    EXECUTION_RUNS alternating runs of each (the machine's speed drifts), and the notebook count."""
+    from backprop_lab.grading import execute, forked, grade
 
     kernel = execute.warm_up()
-    jobs = staged_jobs(scratch)
-    snapshot = execute.ready(kernel, jobs)
+    snapshot = execute.ready(kernel, staged_jobs(scratch, "ready"))
     confinement = grade._confinement(scratch, scratch / ".grading", True, print)
-    before, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
-    execute.run_all(jobs, 1, execute.Limits(), confinement, kernel, snapshot)
-    isolated_wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    isolated_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
-    shell = kernel.shell
-    started, cpu = time.perf_counter(), time.process_time()
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
-            setenv(NBGRADER_EXECUTION="autograde"):  # what the children are told
-        for job in jobs:
-            shell.user_ns.clear()  # a fresh namespace (shell.reset would add a full garbage collection)
-            shell.init_user_ns()
-            for _, source in job.cells:
-                shell.run_cell(source, store_history=False, silent=True)
-    return isolated_wall, isolated_cpu, time.perf_counter() - started, time.process_time() - cpu, len(jobs)
+    def isolated(jobs):
+        before, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
+        execute.run_all(jobs, 1, execute.Limits(), confinement, kernel, snapshot)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return [time.perf_counter() - started, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)]
+
+    def plain(jobs):
+        """All notebooks one after the other in one process, forked so that this one stays as
+        the snapshot saw it for the isolated runs that follow."""
+        def run_in_one_process():
+            shell = kernel.shell
+            started, cpu = time.perf_counter(), time.process_time()
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
+                    setenv(NBGRADER_EXECUTION="autograde"):  # what the children are told
+                for job in jobs:
+                    shell.user_ns.clear()  # a fresh namespace (shell.reset would add a full garbage collection)
+                    shell.init_user_ns()
+                    for _, source in job.cells:
+                        shell.run_cell(source, store_history=False, silent=True)
+            return [time.perf_counter() - started, time.process_time() - cpu]
+        return forked.start(run_in_one_process)()
+
+    totals = [0.0] * 4
+    for run in range(EXECUTION_RUNS):
+        jobs = staged_jobs(scratch, run)
+        for k, seconds in enumerate(isolated(jobs) + plain(jobs)):
+            totals[k] += seconds
+    return totals, len(jobs)
 
 
 def main():
@@ -130,9 +144,11 @@ def main():
         ours += [time_ours(run) for run in range(1, RUNS)]
         our_seconds = statistics.median(seconds for seconds, _ in ours)
         ours_course = our_courses[0]
-        isolated_wall, isolated_cpu, plain_wall, plain_cpu, notebooks = time_execution(ours_course)
-        print(f"execution, isolated       : {isolated_wall:7.1f} s  (cpu {isolated_cpu:.1f} s; {notebooks} notebooks, 1 worker)")
-        print(f"execution, plain Python   : {plain_wall:7.1f} s  (cpu {plain_cpu:.1f} s; one process, no isolation)")
+        (isolated_wall, isolated_cpu, plain_wall, plain_cpu), notebooks = time_execution(ours_course)
+        print(f"execution, isolated       : {isolated_wall:7.1f} s  (cpu {isolated_cpu:.1f} s; {notebooks} notebooks "
+              f"{EXECUTION_RUNS} times, 1 worker)")
+        print(f"execution, plain Python   : {plain_wall:7.1f} s  (cpu {plain_cpu:.1f} s; the same, in one process, "
+              "no isolation; runs alternating with the isolated ones)")
 
         same = all(scores == stock_scores for _, scores in ours)
         our_scores = next((scores for _, scores in ours if scores != stock_scores), ours[0][1])
