@@ -17,20 +17,27 @@ from nbgrader.nbgraderformat import common as nbgraderformat_common
 from nbgrader.preprocessors import DeduplicateIds, NbGraderPreprocessor, OverwriteCells
 from traitlets.config import Config
 
+from . import inputs
 from .gradebook import entry, remembered
 
 MAX_CODE_CELLS = 2000
+MAX_NOTEBOOK_BYTES = 50 * 2**20  # a notebook with all its figures takes a few MB
 CELL_KEYS = {"code": {"id", "cell_type", "metadata", "source", "outputs", "execution_count"},
              "markdown": {"id", "cell_type", "metadata", "source", "attachments"},
              "raw": {"id", "cell_type", "metadata", "source", "attachments"}}
 
 def repair(path, release_path):
     """(notebook, problems): the submission as a valid nbformat-4 notebook, and what was wrong."""
-    if not path.is_file():
-        return _blank(release_path, "the notebook is missing from the submission")
-    raw = path.read_bytes()
+    try:
+        raw = inputs.read_regular(path, MAX_NOTEBOOK_BYTES)
+    except FileNotFoundError:
+        return blank(release_path, "the notebook is missing from the submission")
+    except inputs.Refused as refused:
+        return blank(release_path, f"the notebook {refused} and was not read")
+    except OSError as error:
+        return blank(release_path, f"the notebook cannot be read ({error.strerror})")
     if not raw.strip():
-        return _blank(release_path, "the notebook file is empty")
+        return blank(release_path, "the notebook file is empty")
     problems = []
     try:
         text = raw.decode("utf-8")
@@ -39,21 +46,33 @@ def repair(path, release_path):
         problems.append("the file is not valid UTF-8 (undecodable bytes were replaced)")
     try:
         data = json.loads(text)
+    except RecursionError:
+        return blank(release_path, "the notebook's JSON is nested too deeply to read")
     except ValueError as error:
-        return _blank(release_path, f"the file is not valid notebook JSON ({error})")
+        return blank(release_path, f"the file is not valid notebook JSON ({error})")
     if not isinstance(data, dict) or not isinstance(data.get("cells", data.get("worksheets")), list):
-        return _blank(release_path, "the file is JSON but not a notebook")
+        return blank(release_path, "the file is JSON but not a notebook")
+    stripped = inputs.strip_deep(data)
+    if stripped:
+        problems.append(f"parts of the notebook nested deeper than {inputs.MAX_DEPTH} levels were removed "
+                        f"({_places(stripped)})")
     try:
         notebook = nbformat.reads(json.dumps(data), as_version=4)
     except Exception as error:  # nbformat raises several unrelated types for odd input
-        return _blank(release_path, f"nbformat cannot read the notebook ({error})")
+        return blank(release_path, f"nbformat cannot read the notebook ({error})")
     if data.get("nbformat", 4) < 4:
         problems.append(f"old notebook format {data.get('nbformat')} was upgraded to 4")
     notebook, fixes = _fix_cells(notebook)
     problems += fixes
     if sum(cell.cell_type == "code" for cell in notebook.cells) > MAX_CODE_CELLS:
-        return _blank(release_path, f"the notebook has more than {MAX_CODE_CELLS} code cells")
+        return blank(release_path, f"the notebook has more than {MAX_CODE_CELLS} code cells")
     return notebook, problems
+
+
+def _places(paths, shown=3):
+    """'cells/3/metadata/x, metadata/y, ...': where in the notebook, to the fourth level."""
+    places = list(dict.fromkeys("/".join(path.split("/")[:4]) for path in paths))
+    return ", ".join(places[:shown]) + (", ..." if len(places) > shown else "")
 
 
 def _fix_cells(notebook):
@@ -89,7 +108,8 @@ def _fix_cells(notebook):
     return notebook, problems
 
 
-def _blank(release_path, reason):
+def blank(release_path, reason: str):
+    """(the blank release notebook, [the reason it is graded instead, zero])."""
     return nbformat.read(release_path, as_version=4), [f"{reason}: graded as the blank release (zero)"]
 
 
