@@ -10,6 +10,7 @@ import dataclasses
 import hashlib
 import json
 import shutil
+import stat
 import sys
 import time
 from pathlib import Path
@@ -19,10 +20,12 @@ import nbformat
 from traitlets.config import Config, PyFileConfigLoader
 
 from .. import course
-from . import execute, forked, gradebook, sanitize, score
+from . import execute, forked, gradebook, inputs, sanitize, score
 
-GRADER_VERSION = "3"
-MAX_EXTRA_FILE = 20 * 2**20
+GRADER_VERSION = "4"
+# Files beside the notebook are copied for it to read: each at most MAX_EXTRA_FILE, and in all
+# at most MAX_EXTRA_FILES files and MAX_EXTRA_BYTES.
+MAX_EXTRA_FILE, MAX_EXTRA_FILES, MAX_EXTRA_BYTES = 20 * 2**20, 100, 64 * 2**20
 
 
 @dataclasses.dataclass
@@ -32,18 +35,33 @@ class Submission:
     folder: Path
     problems: list = dataclasses.field(default_factory=list)    # what was wrong with the file itself
     flags: list = dataclasses.field(default_factory=list)       # what the grader saw while running it
+    refused: str = ""       # why the submission's folder was not read (a symbolic link): graded blank
+    zeroed: bool = False    # nbgrader could not grade it: every cell scores zero (problems say why)
     seconds: float = 0.0
     reused: bool = False
 
 
 def find_submissions(submitted, assignments):
-    """Every <student>/<assignment>/ folder under `submitted`, for the course's assignments."""
-    found = []
-    for student_folder in sorted(p for p in Path(submitted).iterdir() if p.is_dir()):
-        for assignment in assignments:
-            if (student_folder / assignment.name).is_dir():
-                found.append(Submission(student_folder.name, assignment, student_folder / assignment.name))
-    return found
+    """Every <student>/<assignment>/ folder under `submitted`, for the course's assignments. A
+    folder that is a symbolic link is not followed: it is a submission refused (graded blank); a
+    student folder that is one stands for each assignment the other students handed in."""
+    found, linked_students = [], []
+    for student_folder in sorted(Path(submitted).iterdir()):
+        if student_folder.is_symlink():
+            linked_students.append(student_folder)
+        elif student_folder.is_dir():
+            for assignment in assignments:
+                folder = student_folder / assignment.name
+                if folder.is_symlink():
+                    found.append(Submission(student_folder.name, assignment, folder,
+                                            refused="the submission folder is a symbolic link"))
+                elif folder.is_dir():
+                    found.append(Submission(student_folder.name, assignment, folder))
+    handed_in = [a for a in assignments if any(s.assignment == a for s in found)]
+    for student_folder in linked_students:
+        found += [Submission(student_folder.name, a, student_folder / a.name,
+                             refused="the student folder is a symbolic link") for a in handed_in]
+    return sorted(found, key=lambda s: (s.student, assignments.index(s.assignment)))
 
 
 def grade(root, submitted, workers=2, cell_timeout=60.0, confine=True, figures=False, log=print):
@@ -75,9 +93,9 @@ def _grade(root, submitted, workers, cell_timeout, confine, figures, log):
             a = submission.assignment
             if a not in releases:
                 releases[a] = nbformat.read(a.release(root), as_version=4)
-            job = _prepare(submission, releases[a], root, staged, executed, work, config, db_url, figures)
+            job = _prepare_or_zero(submission, releases[a], root, staged, executed, work, config, db_url, figures)
             prepared.append({"problems": submission.problems, "reused": submission.reused,
-                             "job": job and dataclasses.asdict(job)})
+                             "zeroed": submission.zeroed, "job": job and dataclasses.asdict(job)})
         return prepared
 
     prepared = forked.start(prepare_all)  # on the other core, while this process imports torch & co.
@@ -87,7 +105,8 @@ def _grade(root, submitted, workers, cell_timeout, confine, figures, log):
     lap("start")
     jobs = []
     for submission, outcome in zip(submissions, prepared()):
-        submission.problems, submission.reused = outcome["problems"], outcome["reused"]
+        submission.problems, submission.reused, submission.zeroed = (outcome["problems"], outcome["reused"],
+                                                                     outcome["zeroed"])
         if outcome["job"]:
             jobs.append((submission, execute.Job(**outcome["job"])))
     jobs.sort(key=lambda pair: pair[0].assignment.name)  # assignments finish, and are scored, one by one
@@ -113,16 +132,32 @@ def _grade(root, submitted, workers, cell_timeout, confine, figures, log):
                     confinement, kernel, snapshot, progress=finished)
     bar.close()
     lap("run")
-    for name in finish_scoring():
-        log(f"nbgrader could not grade some {name} submissions (see above)")
+    _note_scoring_failures(submissions, finish_scoring, log)
     lap("scoring left after the run")
     for submission in submissions:
-        record = json.loads(_executed_path(executed, submission).read_text())
+        path = _executed_path(executed, submission)
+        record = json.loads(path.read_text()) if path.is_file() else {"flags": [], "seconds": 0.0}
         submission.flags, submission.seconds = _merge_flags(record["flags"]), record["seconds"]
     rows = _cell_rows(root, submissions)
     _write_reports(root, submissions, rows)
     log("time spent: " + ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in phases.items()))
     return submissions, rows, time.perf_counter() - started
+
+
+def _note_scoring_failures(submissions, finish_scoring, log):
+    """What nbgrader could not grade or render becomes a problem of that submission (of each one
+    of its assignment when it failed as a whole); a scorer that died leaves every grade in doubt."""
+    try:
+        failures = finish_scoring()
+    except RuntimeError as error:
+        log(f"the scoring process failed: {error}")
+        failures = [{"assignment": s.assignment.name, "student": s.student, "zero": False,
+                     "problem": "the scoring process failed: this grade may be out of date"} for s in submissions]
+    for failure in failures:
+        for s in submissions:
+            if s.assignment.name == failure["assignment"] and failure["student"] in (None, s.student):
+                s.problems.append(failure["problem"])
+                s.zeroed = s.zeroed or failure["zero"]
 
 
 def _merge_flags(flags):
@@ -156,6 +191,20 @@ def _ensure_in_gradebook(root, assignments, log):
         course.generate(root, assignment)
 
 
+def _prepare_or_zero(submission, release, root, staged, executed, work, config, db_url, figures):
+    """_prepare; if it fails on what this submission holds, the submission scores zero, with why,
+    and nothing of it is staged for nbgrader: the other notebooks go on."""
+    try:
+        return _prepare(submission, release, root, staged, executed, work, config, db_url, figures)
+    except Exception as error:  # noqa: BLE001 - whatever it was, it is this notebook's alone
+        submission.problems.append(f"the grader could not prepare the notebook ({type(error).__name__}: "
+                                   f"{str(error)[:200]}): every cell scores zero")
+        submission.zeroed = True
+        shutil.rmtree(staged / submission.student / submission.assignment.name, ignore_errors=True)
+        _executed_path(executed, submission).unlink(missing_ok=True)
+        return None
+
+
 def _prepare(submission, release, root, staged, executed, work, config, db_url, figures):
     """Stage a repaired copy, sanitize it, and return the execution Job (None if already run)."""
     a = submission.assignment
@@ -163,10 +212,11 @@ def _prepare(submission, release, root, staged, executed, work, config, db_url, 
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
-    notebook, submission.problems = sanitize.repair(submission.folder / f"{a.notebook}.ipynb", a.release(root))
-    for extra in submission.folder.iterdir():
-        if extra.name != f"{a.notebook}.ipynb" and extra.is_file() and extra.stat().st_size <= MAX_EXTRA_FILE:
-            shutil.copy(extra, target / extra.name)
+    if submission.refused:
+        notebook, submission.problems = sanitize.blank(a.release(root), f"{submission.refused} and was not followed")
+    else:
+        notebook, submission.problems = sanitize.repair(submission.folder / f"{a.notebook}.ipynb", a.release(root))
+        submission.problems += _copy_extra_files(submission.folder, target, f"{a.notebook}.ipynb")
 
     if not any("nbgrader" in cell.metadata for cell in notebook.cells):
         notebook = sanitize.transplant(notebook, release)
@@ -201,6 +251,31 @@ def _prepare(submission, release, root, staged, executed, work, config, db_url, 
                        escape=execute.first_escape(cells))
 
 
+def _copy_extra_files(folder, target, notebook_name):
+    """Copy the regular files beside the notebook into `target`, within the MAX_EXTRA_* bounds;
+    links, pipes, sockets and devices are refused without being followed or opened, and folders
+    are left out. Returns what was not copied, for the report."""
+    problems, copied, total, over_bounds = [], 0, 0, 0
+    for extra in sorted(folder.iterdir()):
+        info = extra.lstat()
+        if extra.name == notebook_name or stat.S_ISDIR(info.st_mode):
+            continue
+        if copied == MAX_EXTRA_FILES or total + info.st_size > MAX_EXTRA_BYTES:
+            over_bounds += 1
+            continue
+        try:
+            data = inputs.read_regular(extra, MAX_EXTRA_FILE)
+        except inputs.Refused as refused:
+            problems.append(f"the extra file {extra.name!r} {refused}: not copied")
+            continue
+        (target / extra.name).write_bytes(data)
+        copied, total = copied + 1, total + len(data)
+    if over_bounds:
+        problems.append(f"{over_bounds} extra file(s) not copied: the grader copies at most {MAX_EXTRA_FILES} "
+                        f"files and {MAX_EXTRA_BYTES // 2**20} MB in all")
+    return problems
+
+
 def _kind(cell):
     meta = cell.metadata.get("nbgrader", {})
     if meta.get("grade") and not meta.get("solution"):
@@ -217,8 +292,11 @@ def _executed_path(executed, submission):
 def _record(job, submission, executed):
     path = _executed_path(executed, submission)
     path.parent.mkdir(parents=True, exist_ok=True)
-    cells = [{"source": source, "outputs": outputs, "count": count}
-             for (_, source), outputs, count in zip(job.cells, job.outputs, job.counts)]
+    cells = []
+    for number, ((_, source), outputs, count) in enumerate(zip(job.cells, job.outputs, job.counts), 1):
+        outputs, problems = inputs.checked_outputs(outputs)  # student code shaped them: nbformat's rules
+        job.flags += [[number, problem] for problem in problems]
+        cells.append({"source": source, "outputs": outputs, "count": count})
     record = {"digest": job.digest, "cells": cells, "flags": job.flags, "seconds": job.seconds}
     path.with_suffix(".tmp").write_text(json.dumps(record))
     path.with_suffix(".tmp").replace(path)  # a crash never leaves half a record behind
@@ -236,24 +314,31 @@ def _confinement(root, staging, confine, log):
 
 def _cell_rows(root, submissions):
     """One row per graded cell: the scores nbgrader wrote into the gradebook."""
-    from nbgrader.api import Grade, Gradebook, MissingEntry
+    from nbgrader.api import Gradebook
 
     rows = []
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as book:
         for s in submissions:
-            try:
-                notebook = book.find_submission_notebook(s.assignment.notebook, s.assignment.name, s.student)
-                grades = gradebook.rows_of(book, Grade, notebook).values()
-            except MissingEntry:
-                s.problems.append("nbgrader could not grade this submission: every cell scores zero")
-                cells = book.find_notebook(s.assignment.notebook, s.assignment.name).grade_cells
-                grades = [SimpleNamespace(name=c.name, score=0.0, max_score=c.max_score,
-                                          needs_manual_grade=False) for c in cells]
-            for grade in sorted(grades, key=lambda g: g.name):
+            for grade in sorted(_grades(book, s), key=lambda g: g.name):
                 rows.append({"student": s.student, "assignment": s.assignment.name, "cell": grade.name,
                              "score": grade.score, "max_score": grade.max_score,
                              "needs_manual_grade": grade.needs_manual_grade})
     return rows
+
+
+def _grades(book, s):
+    """The grades nbgrader gave `s`; a zero for every cell if it could not grade it (any rows in
+    the gradebook are then an earlier run's)."""
+    from nbgrader.api import Grade, MissingEntry
+
+    if not s.zeroed:
+        try:
+            notebook = book.find_submission_notebook(s.assignment.notebook, s.assignment.name, s.student)
+            return gradebook.rows_of(book, Grade, notebook).values()
+        except MissingEntry:
+            s.problems.append("nbgrader could not grade this submission: every cell scores zero")
+    cells = book.find_notebook(s.assignment.notebook, s.assignment.name).grade_cells
+    return [SimpleNamespace(name=c.name, score=0.0, max_score=c.max_score, needs_manual_grade=False) for c in cells]
 
 
 def _write_reports(root, submissions, rows):

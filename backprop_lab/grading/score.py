@@ -3,6 +3,7 @@ process beside the one running notebooks. Autograde's Execute step replays the o
 isolated children produced instead of starting a kernel, its sanitize pass is skipped (grade.py
 staged the notebooks sanitized by the same steps), and the grades of a notebook are read and
 saved at once instead of cell by cell. Feedback renders each distinct cell once."""
+import contextlib
 import json
 import logging
 import os
@@ -17,7 +18,6 @@ from nbconvert.filters.highlight import Highlight2HTML
 from nbgrader import utils
 from nbgrader.api import Comment, Grade, Gradebook
 from nbgrader.converters import Autograde, GenerateFeedback
-from nbgrader.converters.base import NbGraderException
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor, SaveAutoGrades
 from traitlets import Unicode
@@ -104,19 +104,57 @@ class GetGradesAtOnce(_OneQuery, GetGrades):
                                      max_score=self.submitted.max_score, late_penalty=late_penalty)
 
 
-class ReplayedAutograde(Autograde):
+class SubmissionFailed(Exception):
+    """nbgrader failed on one submission; its cause is chained."""
+
+
+class _FailuresNoted:
+    """For nbgrader's converters, which go on with the other submissions when one fails and only
+    log why: each failure is also noted in `failures`, as [student, why], for that student's row."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.failures, self.student = [], None
+
+    def init_assignment(self, assignment_id, student_id):  # the first step for each submission
+        self.student = student_id
+        with self.failure_noted():
+            super().init_assignment(assignment_id, student_id)
+
+    @contextlib.contextmanager
+    def failure_noted(self):
+        try:
+            yield
+        except Exception as error:
+            why = f"{type(error).__name__}: {str(error)[:200]}"
+            self.failures.append([self.student, why])
+            # Raised again as a type nbgrader logs, cleans up after and goes on from: on some others
+            # (a database error, a metadata schema version) it stops the assignment's other submissions.
+            raise SubmissionFailed(why) from error
+
+
+class ReplayedAutograde(_FailuresNoted, Autograde):
     """Autograde's second pass only: the staged notebooks are sanitized already."""
 
     def convert_single_notebook(self, notebook_filename):
-        resources = self.init_single_notebook_resources(notebook_filename)  # names from the submitted path
-        self._sanitizing = False
-        self._init_preprocessors()
-        try:
-            with utils.setenv(NBGRADER_EXECUTION="autograde"):
-                output, resources = self.exporter.from_filename(notebook_filename, resources=resources)
-            self.write_single_notebook(output, resources)
-        finally:
-            self._sanitizing = True
+        with self.failure_noted():
+            resources = self.init_single_notebook_resources(notebook_filename)  # names from the submitted path
+            self._sanitizing = False
+            self._init_preprocessors()
+            try:
+                with utils.setenv(NBGRADER_EXECUTION="autograde"):
+                    output, resources = self.exporter.from_filename(notebook_filename, resources=resources)
+                self.write_single_notebook(output, resources)
+            finally:
+                self._sanitizing = True
+
+
+class FeedbackPages(_FailuresNoted, GenerateFeedback):
+    """nbgrader's GenerateFeedback, noting the pages it could not render."""
+
+    def convert_single_notebook(self, notebook_filename):
+        with self.failure_noted():
+            super().convert_single_notebook(notebook_filename)
 
 
 class _ValidatedOnce:
@@ -244,29 +282,34 @@ def grading_config(course_config, submitted_directory, executed_dir):
     return config
 
 
-def autograde(root, assignment, config):
-    """nbgrader autograde of every staged submission: gradebook and autograded/."""
-    _convert(ReplayedAutograde, root, assignment, config)
+# Each step of scoring an assignment: the converter, and what its failure means for a submission
+# when it failed on that one, or on the whole assignment.
+_STEPS = [(ReplayedAutograde, "nbgrader could not grade the notebook ({}): every cell scores zero",
+           "nbgrader stopped grading the assignment ({}): this grade may be incomplete"),
+          (FeedbackPages, "no feedback page: nbconvert could not render it ({})",
+           "nbgrader stopped making the assignment's feedback ({}): this page may be missing")]
 
 
 def start_scoring(root, config):
     """Score assignments in a forked process while the grader goes on running notebooks: each one
     as soon as `score(name)` says all its notebooks have run (nbgrader autograde: gradebook and
     autograded/; then generate_feedback: feedback/). Returns (score, finish); finish() waits for
-    all of it and returns the assignments nbgrader could not grade in full."""
+    all of it and returns what failed, one {assignment, student (None: all of the assignment's),
+    problem, zero (every cell of it then scores zero)} per submission."""
     reader, writer = os.pipe()
 
     def scoring():
-        incomplete = []
+        failures = []
         with os.fdopen(reader) as requests:
             for line in requests:
                 assignment = line.strip()
-                try:
-                    autograde(root, assignment, config)
-                except NbGraderException:  # nbgrader grades the others first; its log says which
-                    incomplete.append(assignment)
-                _convert(GenerateFeedback, root, assignment, config)
-        return incomplete
+                for converter, one_failed, all_stopped in _STEPS:
+                    for student, why in _convert(converter, root, assignment, config):
+                        alone = student is not None
+                        failures.append({"assignment": assignment, "student": student,
+                                         "problem": (one_failed if alone else all_stopped).format(why),
+                                         "zero": alone and converter is ReplayedAutograde})
+        return failures
 
     scored = forked.start(scoring, close=[writer])
     os.close(reader)
@@ -282,13 +325,20 @@ def start_scoring(root, config):
 
 
 def _convert(converter_class, root, assignment, config):
+    """Run an nbgrader converter on every submission of `assignment`; return [student, why] for
+    each it failed on, or [None, why] if it failed on the assignment as a whole."""
     coursedir = CourseDirectory(config=config, root=str(root))
     coursedir.assignment_id = assignment
     converter = converter_class(coursedir=coursedir, config=config)
     converter.force = True
     converter.log = logging.getLogger("nbgrader")  # errors reach the terminal, chatter does not
-    with warnings.catch_warnings(), schema_checked_once():
-        warnings.filterwarnings("ignore", module="sqlalchemy")
-        warnings.filterwarnings("ignore", message=".*not in session.*")
-        warnings.filterwarnings("ignore", message="Cell is missing an id field")
-        converter.start()
+    try:
+        with warnings.catch_warnings(), schema_checked_once():
+            warnings.filterwarnings("ignore", module="sqlalchemy")
+            warnings.filterwarnings("ignore", message=".*not in session.*")
+            warnings.filterwarnings("ignore", message="Cell is missing an id field")
+            converter.start()
+    except Exception as error:  # noqa: BLE001 - nbgrader's summary of the failures noted, or a failure of its own
+        if not converter.failures:
+            converter.failures.append([None, f"{type(error).__name__}: {str(error)[:200]}"])
+    return converter.failures
