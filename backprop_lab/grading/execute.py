@@ -7,17 +7,23 @@ per-cell timeout and the output cap. Several children run at once, one per worke
 """
 import collections
 import gc
+import itertools
 import json
+import math
 import os
+import resource
 import secrets
+import select
 import selectors
 import signal
+import socket
 import struct
 import time
 import warnings
 from dataclasses import dataclass, field
 
 from . import scan
+from .kernel import CellTimeoutError
 
 HEADER = struct.Struct("!Q")
 STUDENT, LOCKED, TEST = "student", "locked", "test"
@@ -26,9 +32,14 @@ STUDENT, LOCKED, TEST = "student", "locked", "test"
 @dataclass
 class Limits:
     cell_timeout: float = 60.0            # seconds of one cell
-    memory_bytes: int = 6 * 2**30         # address space of the child (torch alone maps ~2 GiB)
-    file_bytes: int = 64 * 2**20          # largest file the child may write
-    output_bytes: int = 2**20             # text kept per cell
+    memory_bytes: int = 6 * 2**30         # address space of one process (torch alone maps ~2 GiB)
+    student_memory_bytes: int = 3 * 2**30  # private memory of all of a notebook's student processes
+    file_bytes: int = 64 * 2**20          # largest file the student process may write
+    output_bytes: int = 2**20             # output kept per cell (text and display data)
+    notebook_timeout: float = 0.0         # seconds of the whole notebook; 0: ten cell timeouts
+
+    def notebook_seconds(self):
+        return self.notebook_timeout or 10 * self.cell_timeout
 
 
 @dataclass
@@ -67,6 +78,7 @@ def warm_up(figures=False):
     import backprop_lab.checks  # noqa: F401
     import backprop_lab.plots  # noqa: F401
     import backprop_lab.widgets  # noqa: F401
+    from . import remote, student  # noqa: F401 - the two ends of the line, loaded before forking
     if not figures:  # layout (text extents, measured by rendering the labels) only matters on a picture
         matplotlib.figure.Figure.tight_layout = lambda self, *args, **kwargs: None
     from .kernel import Kernel
@@ -75,7 +87,7 @@ def warm_up(figures=False):
 
 def ready(kernel, jobs):
     """Last steps in the parent before forking children for `jobs`: share the work every notebook
-    would repeat, then take the snapshot the children's integrity checks compare with."""
+    would repeat, then take the snapshot the student processes' integrity checks compare with."""
     from .guard import Snapshot
     counts = collections.Counter(source for job in jobs for kind, source in job.cells if kind != STUDENT)
     kernel.share_transforms(source for source, count in counts.items() if count > 1)
@@ -86,137 +98,308 @@ def ready(kernel, jobs):
 
 
 def run_all(jobs, workers, limits, confinement, kernel, snapshot, progress=None):
-    """Run every job, at most `workers` at a time. `confinement` is a dict for sandbox.confine
-    (without workdir) or None to run unconfined. Fills each job's outputs, counts and flags."""
-    waiting, running = list(jobs), {}
-    ending = []  # children stopped, reaped later: tearing down a ~360 MB process takes ~10 ms, unwatched
+    """Run every job, at most `workers` notebooks at a time. `confinement` is a dict for
+    sandbox.confine (without workdir) or None to run unconfined. Fills each job's outputs,
+    counts and flags."""
+    waiting, running, serials = list(jobs), [], itertools.count(1)
+    ending = []  # processes stopped, reaped later: tearing down a ~360 MB process takes ~10 ms, unwatched
     selector = selectors.DefaultSelector()
+    next_watch = 0.0
     while waiting or running:
         while waiting and len(running) < workers:
-            child = _Child(waiting.pop(0), limits, confinement, kernel, snapshot)
-            running[child.reader] = child
-            selector.register(child.reader, selectors.EVENT_READ, child)
-        timeout = max(0.0, min(child.deadline for child in running.values()) - time.monotonic())
+            notebook = _Notebook(waiting.pop(0), next(serials), limits, confinement, kernel, snapshot)
+            running.append(notebook)
+            for endpoint in notebook.endpoints:
+                selector.register(endpoint.reader, selectors.EVENT_READ, (notebook, endpoint))
+        now = time.monotonic()
+        timeout = max(0.0, min(min(n.deadline() for n in running), next_watch) - now)
         for key, _ in selector.select(timeout):
-            key.data.on_readable()
-        for child in list(running.values()):
-            if time.monotonic() > child.deadline and not child.done:
-                child.kill("timed out and did not respond; the process was stopped")
-            if child.done:
-                selector.unregister(child.reader)
-                del running[child.reader]
-                child.close()
-                ending.append(child.pid)
+            notebook, endpoint = key.data
+            if not notebook.done:
+                notebook.on_readable(endpoint)
+            if not endpoint.alive and endpoint.registered:
+                selector.unregister(endpoint.reader)
+                endpoint.registered = False
+        now = time.monotonic()
+        if now >= next_watch:
+            parents = _parents()
+            for notebook in running:
+                notebook.watch_memory(parents)
+            next_watch = now + WATCH_SECONDS
+        for notebook in list(running):
+            notebook.check_time()
+            if notebook.done:
+                for endpoint in notebook.endpoints:
+                    if endpoint.registered:
+                        selector.unregister(endpoint.reader)
+                running.remove(notebook)
+                ending += notebook.close()
                 if progress:
-                    progress(child.job)
+                    progress(notebook.job)
         ending = [pid for pid in ending if _reap(pid, block=False) is None]
     for pid in ending:
         _reap(pid)
     selector.close()
 
 
-class _Child:
-    GRACE = 5.0  # seconds past the cell timeout before the process is killed
+WATCH_SECONDS = 0.5   # how often the memory of every notebook's student processes is measured
+GRACE = 5.0           # seconds past a time limit before a process that does not answer is killed
 
-    def __init__(self, job, limits, confinement, kernel, snapshot):
-        self.job, self.limits, self.done, self.next_cell = job, limits, False, 0
-        self.started = time.monotonic()
-        if job.escape:
-            job.flags.append([job.escape[0] + 1, job.escape[1]])
-        to_child_r, to_child_w = os.pipe()
-        from_child_r, from_child_w = os.pipe()
-        self.pid = os.fork()
-        if self.pid == 0:  # the child never returns from here
-            os.close(to_child_w)
-            os.close(from_child_r)
-            _child_main(to_child_r, from_child_w, job.workdir, limits, confinement, kernel, snapshot)
-        os.close(to_child_r)
-        os.close(from_child_w)
-        self.writer, self.reader, self.buffer = to_child_w, from_child_r, b""
-        self.send_next()
 
-    def send_next(self):
-        if self.next_cell == len(self.job.cells):
-            self.finish()
-            return
-        kind, source = self.job.cells[self.next_cell]
-        self.deadline = time.monotonic() + self.limits.cell_timeout + self.GRACE
+class _Endpoint:
+    """One of a notebook's two processes, as the parent sees it: its pipes and the cell it runs."""
+
+    def __init__(self, name, pid, writer, reader, output_bytes):
+        self.name, self.pid, self.writer, self.reader = name, pid, writer, reader
+        self.limit = 4 * output_bytes + 2**16
+        self.buffer, self.alive, self.registered, self.nonce, self.deadline = b"", True, True, None, math.inf
+        self.reaped = False
+
+    def kill(self):
+        if not self.reaped:  # a reaped pid may already belong to another process
+            _kill(self.pid)
+
+    def ask(self, kind, source, seconds):
+        self.deadline = time.monotonic() + seconds
         self.nonce = secrets.token_hex(16)  # a reply must name the request: no replies written ahead
-        try:
-            _send(self.writer, {"kind": kind, "source": source, "nonce": self.nonce})
-        except BrokenPipeError:  # it ended after its last reply
-            self.died()
+        _send(self.writer, {"kind": kind, "source": source, "nonce": self.nonce})
 
-    def on_readable(self):
+    def messages(self):
+        """The complete messages that arrived; None when the process has closed its end."""
         chunk = os.read(self.reader, 1 << 20)
         if not chunk:
-            self.died()
-            return
+            return None
         self.buffer += chunk
-        if len(self.buffer) > 4 * self.limits.output_bytes + 2**16:
-            self.kill("produced more output than the grader accepts")
-            return
+        if len(self.buffer) > self.limit:
+            raise _Overflow
+        found = []
         while len(self.buffer) >= HEADER.size:
             (size,) = HEADER.unpack_from(self.buffer)
             if len(self.buffer) < HEADER.size + size:
-                return
-            message = self.buffer[HEADER.size:HEADER.size + size]
+                break
+            found.append(self.buffer[HEADER.size:HEADER.size + size])
             self.buffer = self.buffer[HEADER.size + size:]
-            self.receive(message)
-            if self.done:
-                return
+        return found
 
-    def receive(self, message):
+
+class _Overflow(Exception):
+    pass
+
+
+class _Notebook:
+    """A notebook being run: its student process (student and locked cells, answering the test
+    process) and its test process (locked and test cells), fed one cell at a time."""
+
+    def __init__(self, job, serial, limits, confinement, kernel, snapshot):
+        self.job, self.limits, self.done, self.next_cell = job, limits, False, 0
+        self.started = time.monotonic()
+        self.wall = self.started + limits.notebook_seconds()
+        if job.escape:
+            job.flags.append([job.escape[0] + 1, job.escape[1]])
+        student_end, test_end = socket.socketpair()
+        for end in (student_end, test_end):
+            for option in (socket.SO_SNDBUF, socket.SO_RCVBUF):
+                end.setsockopt(socket.SOL_SOCKET, option, 4 << 20)
+        self.student = _start("student", lambda r, w: _student_main(
+            r, w, student_end, job.workdir, serial, limits, confinement, kernel, snapshot), student_end, limits)
+        self.tests = _start("tests", lambda r, w: _tests_main(r, w, test_end, limits, kernel), test_end, limits)
+        student_end.close()
+        test_end.close()
+        self.endpoints = (self.student, self.tests)
+        self.replies = {}
+        self.send_next()
+
+    # -------------------------------------------------------------- cells
+
+    def send_next(self):
+        cells = self.job.cells
+        while self.next_cell < len(cells):
+            kind, source = cells[self.next_cell]
+            targets = {STUDENT: [self.student], LOCKED: [self.student, self.tests], TEST: [self.tests]}[kind]
+            live = [endpoint for endpoint in targets if endpoint.alive]
+            if kind == STUDENT and not live:
+                self.record([error_output("GraderError", "not run: the notebook's student process had ended")],
+                            None, [])
+                continue
+            self.replies = {endpoint: None for endpoint in live}
+            seconds = self.limits.cell_timeout + GRACE
+            for endpoint in live:
+                try:
+                    endpoint.ask(kind, source, seconds)
+                except BrokenPipeError:  # it ended after its last reply
+                    self.ended(endpoint, "the process had ended")
+                    if self.done:
+                        return
+            return
+        self.finish()
+
+    def on_readable(self, endpoint):
+        try:
+            messages = endpoint.messages()
+        except _Overflow:
+            self.stop(endpoint, "produced more output than the grader accepts")
+            return
+        if messages is None:
+            status, endpoint.reaped = _reap(endpoint.pid), True
+            self.ended(endpoint, f"the process ended unexpectedly ({status})")
+            return
+        for message in messages:
+            reply = self.parse(endpoint, message)
+            if reply is None or self.done:
+                return
+            self.replies[endpoint] = reply
+            endpoint.deadline = math.inf
+            if all(value is not None for value in self.replies.values()):
+                self.complete_cell()
+
+    def parse(self, endpoint, message):
         try:
             reply = json.loads(message)
             outputs, count, flags = _valid_outputs(reply["outputs"]), reply["count"], reply["flags"]
             if not (count is None or type(count) is int) or not isinstance(flags, list):
                 raise TypeError("reply")
-            flags = [str(flag) for flag in flags]
-        except (ValueError, KeyError, TypeError):
-            self.kill("sent the grader a malformed reply")
-            return
-        if reply.get("nonce") != self.nonce:
-            self.kill("sent the grader a reply to a request it was never given")
-            return
+            flags = [str(flag)[:300] for flag in flags[:20]]
+        except (ValueError, KeyError, TypeError, RecursionError):
+            self.stop(endpoint, "sent the grader a malformed reply")
+            return None
+        if endpoint not in self.replies or reply.get("nonce") != endpoint.nonce:
+            self.stop(endpoint, "sent the grader a reply to a request it was never given")
+            return None
+        return outputs, count, flags
+
+    def complete_cell(self):
+        kind = self.job.cells[self.next_cell][0]
+        source = self.tests if kind != STUDENT else self.student
+        outputs, count, _ = self.replies.get(source) or ([], None, [])
+        flags = [flag for reply in self.replies.values() if reply for flag in reply[2]]
         escape = self.job.escape
-        if escape and self.next_cell > escape[0] and self.job.cells[self.next_cell][0] == TEST:
-            outputs.append(error_output("GraderIntegrityError", f"not graded: {escape[1]}"))
+        if escape and self.next_cell > escape[0] and kind == TEST:
+            outputs = outputs + [error_output("GraderIntegrityError", f"not graded: {escape[1]}")]
+        self.record(outputs, count, flags)
+        self.send_next()
+
+    def record(self, outputs, count, flags):
         self.job.outputs.append(outputs)
         self.job.counts.append(count)
         self.job.flags += [[self.next_cell + 1, flag] for flag in flags]
         self.next_cell += 1
-        self.send_next()
 
-    def finish(self):
-        self.done = True
-        self.job.seconds = time.monotonic() - self.started
+    # -------------------------------------------------------------- failures and limits
 
-    def died(self):
-        status = _reap(self.pid)
-        self.fail_remaining(f"the notebook's process ended unexpectedly ({status}) while running this cell")
+    def ended(self, endpoint, reason):
+        """A process closed its pipe: the student process's cells fail from here on; without
+        the test process nothing more can be graded."""
+        if not endpoint.alive:
+            return
+        endpoint.alive, endpoint.deadline = False, math.inf
+        if endpoint is self.tests:
+            self.fail_remaining(f"the notebook's test process stopped: {reason}")
+            return
+        endpoint.kill()
+        self.job.flags.append([self.next_cell + 1, f"the student process stopped: {reason}"])
+        if endpoint in self.replies and self.replies[endpoint] is None:
+            self.replies[endpoint] = ([error_output("GraderError", f"the student process stopped while "
+                                                                   f"running this cell: {reason}")], None, [])
+            if all(value is not None for value in self.replies.values()):
+                self.complete_cell()
 
-    def kill(self, reason):
-        _kill(self.pid)
-        self.fail_remaining(f"this cell {reason}")
+    def stop(self, endpoint, reason):
+        endpoint.kill()
+        self.ended(endpoint, f"it {reason}; the process was stopped")
+
+    def check_time(self):
+        now = time.monotonic()
+        if self.done:
+            return
+        if now > self.wall:
+            self.fail_remaining(f"the notebook ran longer than the grader allows "
+                                f"({self.limits.notebook_seconds():g} s in all)")
+            return
+        for endpoint in self.endpoints:
+            if endpoint.alive and now > endpoint.deadline:
+                self.stop(endpoint, "timed out and did not respond")
+                if self.done:
+                    return
+
+    def watch_memory(self, parents):
+        if self.student.alive and not self.done:
+            used = sum(map(_private_bytes, _tree(self.student.pid, parents)))
+            if used > self.limits.student_memory_bytes:
+                self.stop(self.student, f"used more than {self.limits.student_memory_bytes / 2**30:g} GiB "
+                                        "of memory in all its processes")
+
+    def deadline(self):
+        return min(self.wall, *(endpoint.deadline for endpoint in self.endpoints))
 
     def fail_remaining(self, reason):
         first = self.next_cell
         self.job.flags.append([first + 1, reason])
         for index in range(first, len(self.job.cells)):
-            message = reason if index == first else "not run: an earlier cell stopped the notebook's process"
+            message = reason if index == first else "not run: an earlier cell stopped the notebook"
             self.job.outputs.append([error_output("GraderError", message)])
             self.job.counts.append(None)
         self.next_cell = len(self.job.cells)
         self.finish()
 
+    def finish(self):
+        self.done = True
+        self.job.seconds = time.monotonic() - self.started
+
     def close(self):
-        for fd in (self.writer, self.reader):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        _kill(self.pid)
+        """Close the pipes and kill both processes (and all they started); their pids, to reap."""
+        for endpoint in self.endpoints:
+            for fd in (endpoint.writer, endpoint.reader):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            endpoint.kill()
+        return [endpoint.pid for endpoint in self.endpoints if not endpoint.reaped]
+
+
+def _start(name, main, keep_socket, limits):
+    """Fork a process that runs main(reader, writer) with only its pipes and `keep_socket`."""
+    to_child_r, to_child_w = os.pipe()
+    from_child_r, from_child_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child never returns from here
+        status = 1
+        try:
+            os.setsid()
+            _close_inherited(keep={to_child_r, from_child_w, keep_socket.fileno()})
+            quiet = os.open(os.devnull, os.O_RDWR)  # what C code or a crash prints stays off the grader's terminal
+            for fd in (0, 1, 2):
+                os.dup2(quiet, fd)
+            os.close(quiet)
+            main(to_child_r, from_child_w)
+            status = 0
+        except BaseException as error:  # noqa: B036 - reported through the exit status
+            status = 3 if isinstance(error, OSError) else 1
+        finally:
+            os._exit(status)
+    os.close(to_child_r)
+    os.close(from_child_w)
+    return _Endpoint(name, pid, to_child_w, from_child_r, limits.output_bytes)
+
+
+def _student_main(reader, writer, sock, workdir, serial, limits, confinement, kernel, snapshot):
+    if confinement is not None:
+        from . import sandbox
+        sandbox.enter(workdir, memory_bytes=limits.memory_bytes, file_bytes=limits.file_bytes, serial=serial,
+                      close=(reader, writer, sock.fileno()), **confinement)
+    else:
+        os.chdir(workdir)
+    os.environ["NBGRADER_EXECUTION"] = "autograde"  # as nbgrader tells its kernels (notebooks may ask)
+    _serve_student(reader, writer, sock, limits, kernel, snapshot)
+
+
+def _tests_main(reader, writer, sock, limits, kernel):
+    from . import sandbox
+    sandbox.undumpable()  # the student process may not read or trace this one
+    os.chdir("/")
+    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+    os.environ["NBGRADER_EXECUTION"] = "autograde"
+    _serve_tests(reader, writer, sock, limits, kernel)
 
 
 def first_escape(cells):
@@ -231,29 +414,6 @@ def first_escape(cells):
     return None
 
 
-def _child_main(reader, writer, workdir, limits, confinement, kernel, snapshot):
-    status = 1
-    try:
-        os.setsid()
-        _close_inherited(keep={reader, writer})
-        quiet = os.open(os.devnull, os.O_RDWR)  # what C code or a crash prints stays off the grader's terminal
-        for fd in (0, 1, 2):
-            os.dup2(quiet, fd)
-        os.close(quiet)
-        if confinement is not None:
-            from .sandbox import confine
-            confine(workdir, memory_bytes=limits.memory_bytes, file_bytes=limits.file_bytes, **confinement)
-        else:
-            os.chdir(workdir)
-        os.environ["NBGRADER_EXECUTION"] = "autograde"  # as nbgrader tells its kernels (notebooks may ask)
-        _serve(reader, writer, limits, kernel, snapshot)
-        status = 0
-    except BaseException as error:  # noqa: B036 - reported through the exit status
-        status = 3 if isinstance(error, OSError) else 1
-    finally:
-        os._exit(status)
-
-
 def _close_inherited(keep):
     """Close every descriptor the fork copied from the parent but `keep`: among them are the
     pipes of the other notebooks running at the same time, and whatever files the parent has open."""
@@ -266,7 +426,10 @@ def _close_inherited(keep):
                 pass  # the descriptor listdir itself used
 
 
-def _serve(reader, writer, limits, kernel, snapshot):
+def _serve_student(reader, writer, sock, limits, kernel, snapshot):
+    """The student process: run student and locked cells for the parent; between them, answer
+    the test process's requests (student.py)."""
+    from .student import StudentServer
     kernel.attach()
     signal.signal(signal.SIGALRM, _on_alarm)
     snapshot.attached()
@@ -278,46 +441,87 @@ def _serve(reader, writer, limits, kernel, snapshot):
             return ["the grader's integrity check was modified"]
         return check(snapshot, kernel.namespace)
 
+    server = StudentServer(kernel, sock, limits.cell_timeout, limits.output_bytes, integrity=changes)
     incoming = os.fdopen(reader, "rb", buffering=0)
-    checked = False  # True right after a test cell found nothing changed: no code has run since
+    listening = [reader, sock]
+    while True:
+        if sock in select.select(listening, [], [])[0]:
+            try:
+                server.serve_one()
+            except (EOFError, OSError, ValueError):
+                listening = [reader]  # the test process is gone: nothing more to answer
+            continue
+        request = _receive(incoming)
+        if request is None:
+            return
+        kind, flags = request["kind"], []
+        before = dict(kernel.namespace)
+        outputs, count, truncated = _run_cell(kernel, request["source"], limits)
+        if truncated:
+            flags.append("printed more output than the grader keeps (truncated)")
+        errors = {output.get("ename") for output in outputs}
+        if "CellTimeoutError" in errors:
+            flags.append(f"timed out after {limits.cell_timeout:g} s")
+        if any(str(name).endswith("MemoryError") for name in errors):
+            flags.append("ran out of memory")
+        if kind == LOCKED:
+            snapshot.remember_bindings(kernel.namespace)
+            server.after_locked_cell(before)
+        _send(writer, {"outputs": outputs, "count": count, "flags": flags, "nonce": request["nonce"]})
+
+
+def _serve_tests(reader, writer, sock, limits, kernel):
+    """The test process: run locked and test cells, with the names student cells defined bound
+    to proxies (remote.py). It never runs student code."""
+    from .remote import StudentProcess, StudentProcessError
+    kernel.attach()
+    signal.signal(signal.SIGALRM, _on_alarm)
+    student = StudentProcess(sock, kernel.forward_output)
+    owned = set(kernel.namespace)  # names the test side bound itself: never replaced by the student's
+    incoming = os.fdopen(reader, "rb", buffering=0)
     while True:
         request = _receive(incoming)
         if request is None:
             return
-        kind, flags, changed = request["kind"], [], []
-        if kind == TEST and not checked:
-            changed = changes()
-        if changed:
-            outputs, count = [error_output("GraderIntegrityError", "not graded: " + "; ".join(changed))], None
+        kind, flags, tampered = request["kind"], [], []
+        deadline = time.monotonic() + limits.cell_timeout
+        student.new_cell(deadline)
+        student.timed_out = False
+        try:
+            tampered = student.bind_names(kernel.namespace, owned, check=kind == TEST)
+        except (StudentProcessError, CellTimeoutError) as error:
+            flags.append(f"the notebook's variables could not be read from the student process ({error})")
+        if tampered:
+            outputs, count, truncated = [error_output("GraderIntegrityError", "not graded: " + "; ".join(tampered))], None, False
+            flags += tampered
+        elif time.monotonic() >= deadline:
+            outputs, count, truncated = [error_output("CellTimeoutError", "the cell ran longer than the grader's "
+                                                                          "time limit")], None, False
         else:
-            signal.setitimer(signal.ITIMER_REAL, limits.cell_timeout)
-            try:
-                outputs, count, truncated = kernel.run(request["source"], limits.output_bytes)
-            finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-            if truncated:
-                outputs.append({"output_type": "stream", "name": "stdout",
-                                "text": "\n[output truncated by the grader]\n"})
-                flags.append("printed more output than the grader keeps (truncated)")
-            errors = {output.get("ename") for output in outputs}
-            if "CellTimeoutError" in errors:
-                flags.append(f"timed out after {limits.cell_timeout:g} s")
-            if any(str(name).endswith("MemoryError") for name in errors):
-                flags.append("ran out of memory")
-            if "BlockingIOError" in errors:
-                flags.append("started more processes than the grader allows")
+            before = dict(kernel.namespace)
+            outputs, count, truncated = _run_cell(kernel, request["source"], limits, deadline - time.monotonic())
+            bound = {name: value for name, value in kernel.namespace.items() if before.get(name, _MISSING) is not value}
+            owned.update(bound)
             if kind == LOCKED:
-                snapshot.remember_bindings(kernel.namespace)
-            if kind == TEST:
-                changed = changes()
-                if changed:
-                    outputs.append(error_output("GraderIntegrityError", "not graded: " + "; ".join(changed)))
-        checked = kind == TEST and not changed
-        _send(writer, {"outputs": outputs, "count": count, "flags": flags + changed, "nonce": request["nonce"]})
+                student.locked.update(bound)
+            if not kernel.succeeded and not any(output["output_type"] == "error" for output in outputs):
+                outputs.append(error_output("GraderError", "the cell failed"))
+        if truncated:
+            flags.append("printed more output than the grader keeps (truncated)")
+        if student.timed_out or "CellTimeoutError" in {output.get("ename") for output in outputs}:
+            flags.append(f"timed out after {limits.cell_timeout:g} s")
+        _send(writer, {"outputs": outputs, "count": count, "flags": flags, "nonce": request["nonce"]})
 
 
-class CellTimeoutError(Exception):
-    pass
+def _run_cell(kernel, source, limits, seconds=None):
+    signal.setitimer(signal.ITIMER_REAL, seconds or limits.cell_timeout)
+    try:
+        return kernel.run(source, limits.output_bytes)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+_MISSING = object()
 
 
 def _on_alarm(signum, frame):
@@ -389,3 +593,40 @@ def _reap(pid, block=True):
     if os.WIFSIGNALED(status):
         return f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
     return f"exit status {os.WEXITSTATUS(status)}"
+
+
+def _parents():
+    """{pid: parent pid} of every process on the machine."""
+    found = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                    found[int(entry.name)] = int(stat.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue  # it ended while we looked
+    return found
+
+
+def _tree(root, parents):
+    """`root` and every process descended from it."""
+    children = collections.defaultdict(list)
+    for pid, parent in parents.items():
+        children[parent].append(pid)
+    found, stack = [], [root]
+    while stack:
+        pid = stack.pop()
+        found.append(pid)
+        stack += children.get(pid, [])
+    return found
+
+
+def _private_bytes(pid):
+    """Memory only this process uses: pages it still shares with the grader it was forked from
+    are not counted, only what it wrote or allocated itself."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as rollup:
+            return 1024 * sum(int(line.split()[1]) for line in rollup
+                              if line.startswith((b"Private_Clean:", b"Private_Dirty:", b"Swap:")))
+    except (OSError, ValueError, IndexError):
+        return 0  # it ended while we looked

@@ -138,7 +138,7 @@ def sandbox_available():
     """Whether a forked child can confine itself (user and mount namespaces): Docker's default
     seccomp profile forbids them, and then grading has to run without the sandbox."""
     from .execute import Limits
-    from .sandbox import confine
+    from .sandbox import enter
 
     with tempfile.TemporaryDirectory(prefix="backprop-lab-probe-") as scratch:
         work, hidden = Path(scratch) / "work", Path(scratch) / "hidden"
@@ -152,8 +152,8 @@ def sandbox_available():
             status = 1
             try:
                 limits = Limits()
-                confine(str(work), hidden=[str(hidden)], keep=[], memory_bytes=limits.memory_bytes,
-                        file_bytes=limits.file_bytes)
+                enter(str(work), hidden=[str(hidden)], keep=[], memory_bytes=limits.memory_bytes,
+                      file_bytes=limits.file_bytes)
                 status = 0 if not (hidden / "secret").exists() else 2
             except BaseException:  # noqa: B036 - any failure means "not available"
                 status = 1

@@ -28,7 +28,7 @@ WATCHED_CLASSES = [("torch", "Tensor"), ("torch.nn", "Module"), ("torch.nn", "Li
 SYS_HOOKS = ["excepthook", "displayhook", "breakpointhook", "unraisablehook", "stdin", "__stdout__", "__stderr__"]
 # Attributes of the shell's machinery that change in every honest cell.
 VOLATILE = {"_last_input_line", "execution_count", "last_execution_result", "last_execution_succeeded",
-            "_", "__", "___", "_result", "outputs"}
+            "_", "__", "___", "_result", "outputs", "succeeded"}
 
 
 # What makes a Python function behave as it does (its identity alone can hide a new __code__).

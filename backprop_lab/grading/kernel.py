@@ -14,13 +14,24 @@ from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
 
 
+class CellTimeoutError(Exception):
+    """A cell ran longer than the grader's per-cell time limit."""
+
+
 class CellOutputs:
-    """The nbformat outputs of the cell being run, with a cap on how much text it keeps."""
+    """The nbformat outputs of the cell being run, with a cap on how much it keeps (text and
+    display data together; an error is always kept)."""
 
     def __init__(self, limit_bytes):
         self.items, self.limit, self.size, self.truncated = [], limit_bytes, 0, False
 
     def add(self, output):
+        if output.get("output_type") in ("display_data", "execute_result"):
+            size = sum(len(str(value)) for value in output.get("data", {}).values())
+            if self.size + size > self.limit:
+                self.truncated = True
+                return
+            self.size += size
         self.items.append(output)
 
     def stream(self, name, text):
@@ -131,6 +142,13 @@ class Kernel:
             source: self.shell.transform_cell(source) for source in sources
             if len(manager.transform_cell(source).splitlines()) > 1})
 
+    def forward_output(self, output):
+        """An output of student code run on the test's behalf (checked by remote.py)."""
+        if output["output_type"] == "stream":
+            self.outputs.stream(output["name"], output["text"])
+        else:
+            self.outputs.add(output)
+
     def attach(self):
         """Route print() and warnings into the cell's outputs (called in the child only)."""
         sys.stdout, sys.stderr = _Stream(self, "stdout"), _Stream(self, "stderr")
@@ -143,5 +161,5 @@ class Kernel:
         """Run one cell, keeping at most `output_limit_bytes` of text; return
         (outputs, execution_count, truncated)."""
         self.outputs = CellOutputs(output_limit_bytes)
-        self.shell.run_cell(source, store_history=True)
+        self.succeeded = self.shell.run_cell(source, store_history=True).success
         return self.outputs.items, self.shell.execution_count - 1, self.outputs.truncated

@@ -1,18 +1,35 @@
-"""Confine a freshly forked grading child: private mounts, hidden course files, resource limits.
+"""Confine a notebook's student process: namespaces of its own, hidden course files, limits.
 
-Runs in the child, before any student code and while the child is still single-threaded.
-Python 3.11 has no os.unshare, so libc's unshare(2) and mount(2) are called through ctypes.
+`enter_namespaces` runs in a process forked from the grader, which then forks once more: that
+child is process 1 of a new PID namespace (everything student code starts lives and dies with
+it, and sees no process of the grader or of another notebook), in a network namespace with no
+interface up (no network), an IPC namespace, and a mount namespace of its own, where `confine`
+hides the course behind an empty tmpfs, gives it a private /tmp and /dev/shm, makes every other
+mount read-only and caps memory, file sizes and processes.
+
+Python 3.11 has no os.unshare, so libc's unshare(2), mount(2) and prctl(2) are called through
+ctypes, while the process is still single-threaded.
 """
 import ctypes
 import os
 import resource
+import signal
 import stat
 from pathlib import Path
 
-CLONE_NEWNS, CLONE_NEWUSER = 0x00020000, 0x10000000
-UID_BASE = 200000      # a grader running as root runs each notebook as uid UID_BASE + its pid
-PROCESS_MARGIN = 64    # processes (and threads) a notebook may start beyond those already running
-MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x1, 0x20, 0x1000, 0x4000, 0x40000
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWIPC = \
+    0x00020000, 0x10000000, 0x20000000, 0x40000000, 0x08000000
+UID_BASE = 200000      # a grader running as root runs notebook n's student process as uid UID_BASE + n
+PROCESSES = 64         # processes (and threads) a notebook may run beyond those already running
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = \
+    0x1, 0x2, 0x4, 0x8, 0x20, 0x1000, 0x4000, 0x40000
+MS_NOATIME, MS_NODIRATIME, MS_RELATIME, MS_STRICTATIME = 0x400, 0x800, 0x200000, 0x1000000
+# Mount options that a read-only remount must repeat (a user namespace may not drop them).
+KEPT_OPTIONS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "noatime": MS_NOATIME,
+                "nodiratime": MS_NODIRATIME, "relatime": MS_RELATIME}
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 1, 4
+PRIVATE_TMP = ("/tmp", "64m")
+PRIVATE_SHM = ("/dev/shm", "16m")
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -21,10 +38,49 @@ class SandboxError(RuntimeError):
     pass
 
 
-def confine(workdir, hidden, keep, memory_bytes, file_bytes):
+def enter(workdir, hidden, keep, memory_bytes, file_bytes, serial=0, close=()):
+    """Confine the calling process (freshly forked, single-threaded) for student code.
+
+    Only a child returns from here: process 1 of new PID, network, IPC and mount namespaces,
+    confined (see `_confine`). The calling process stays behind as the notebook's handle: it
+    closes the descriptors in `close`, waits for the child and exits with its status; killing it
+    kills the child, and with it everything in its namespace."""
+    _enter_namespaces()
+    child = os.fork()
+    if child:
+        for fd in close:
+            os.close(fd)
+        _, status = os.waitpid(child, 0)
+        os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+    # SIGKILL when the handle ends. (Killed before this takes effect, the grader's kill of the
+    # whole process group still reaches this process.)
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    _confine(workdir, hidden, keep, memory_bytes, file_bytes, serial)
+
+
+def undumpable() -> None:
+    """No other process of the same user may trace this one or read its memory."""
+    _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
+def _enter_namespaces():
+    """New mount, PID, network and IPC namespaces for this process's next child (and a user
+    namespace first when the grader is not root)."""
+    flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC
+    if _libc.unshare(flags) == 0:
+        return
+    uid, gid = os.getuid(), os.getgid()
+    if _libc.unshare(CLONE_NEWUSER | flags) != 0:
+        raise SandboxError(f"unshare failed: {os.strerror(ctypes.get_errno())}")
+    Path("/proc/self/setgroups").write_text("deny")
+    Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
+    Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
+
+
+def _confine(workdir, hidden, keep, memory_bytes, file_bytes, serial):
     """Hide `hidden` behind an empty tmpfs (re-exposing the folders in `keep` and `workdir`),
-    make the rest of the file system read-only, and cap memory, file sizes and processes."""
-    _new_mount_namespace()
+    give the process a private /tmp and /dev/shm and its own /proc, make every other mount
+    read-only, and cap memory, file sizes and processes. Only ever in a new mount namespace."""
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     exposed = [Path(p) for p in (*keep, workdir)]
     handles = {path: os.open(path, os.O_RDONLY | os.O_DIRECTORY) for path in exposed}
@@ -34,20 +90,56 @@ def confine(workdir, hidden, keep, memory_bytes, file_bytes):
     for folder in (*closed, *hidden):
         if os.path.isdir(folder):  # a hidden folder inside a closed one is gone already
             _mount("tmpfs", str(folder), "tmpfs", 0, "size=1m,mode=755")
-    _mount("tmpfs", "/tmp", "tmpfs", 0, "size=64m,mode=1777")  # a private, empty /tmp
+    for folder, size in (PRIVATE_TMP, PRIVATE_SHM):
+        if os.path.isdir(folder):
+            _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=1777")
     for path, fd in handles.items():
         path.mkdir(parents=True, exist_ok=True)
         _mount(f"/proc/self/fd/{fd}", str(path), None, MS_BIND | MS_REC)
         os.close(fd)
-    for path in ["/", *map(str, keep)]:
-        _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_REC)
+    processes = _tasks_of(os.getuid() if os.geteuid() else UID_BASE + serial) + PROCESSES  # before /proc shows this namespace only
+    _own_proc()
+    writable = {str(workdir), PRIVATE_TMP[0], PRIVATE_SHM[0]}
+    for target, options in _mounts():
+        if target not in writable and not target.startswith(("/proc", "/sys")):
+            _read_only(target, options)
     os.chdir(workdir)
-    _drop_root(workdir)
-    processes = _tasks_of(os.getuid()) + PROCESS_MARGIN
+    _drop_root(workdir, serial)
     resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def _own_proc():
+    """A /proc that shows this PID namespace only. (Where the kernel refuses a new proc mount
+    in a user namespace, the old one stays: its other processes still cannot be signalled.)"""
+    try:
+        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    except SandboxError:
+        pass
+
+
+def _mounts():
+    """(mount point, options) of every mount this process sees, outermost first."""
+    found = []
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        fields = line.split()
+        target = fields[4].encode().decode("unicode_escape")
+        found.append((target, set(fields[5].split(","))))
+    return found
+
+
+def _read_only(target, options):
+    flags = MS_REMOUNT | MS_BIND | MS_RDONLY
+    for option, flag in KEPT_OPTIONS.items():
+        if option in options:
+            flags |= flag
+    try:
+        _mount(None, target, None, flags)
+    except SandboxError:
+        if "ro" not in options:
+            raise
 
 
 def _closed_ancestors(paths):
@@ -61,12 +153,12 @@ def _closed_ancestors(paths):
     return sorted(closed)
 
 
-def _drop_root(workdir):
+def _drop_root(workdir, serial):
     """Root ignores process limits, and they count per user: run each notebook as a user of its
-    own (one no other process has), owning its scratch folder."""
+    own, owning its scratch folder."""
     if os.geteuid() != 0:
         return
-    uid = UID_BASE + os.getpid()
+    uid = UID_BASE + serial
     for folder, _, files in os.walk(workdir):
         for path in (folder, *(os.path.join(folder, name) for name in files)):
             os.chown(path, uid, uid)
@@ -77,8 +169,7 @@ def _drop_root(workdir):
 
 def _tasks_of(uid):
     """How many processes and threads `uid` runs now (the count RLIMIT_NPROC limits). Only the
-    processes whose /proc folder `uid` owns are read: reading every one was half of confine's time.
-    (A setuid process shows another owner: missing it only makes the limit tighter.)"""
+    processes whose /proc folder `uid` owns are read."""
     count = 0
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
@@ -92,18 +183,6 @@ def _tasks_of(uid):
             if int(fields.get("Uid", "-1").split()[0]) == uid:
                 count += int(fields.get("Threads", "1"))
     return count
-
-
-def _new_mount_namespace():
-    if _libc.unshare(CLONE_NEWNS) == 0:
-        return
-    # Without CAP_SYS_ADMIN, a user namespace in which we are root grants it.
-    uid, gid = os.getuid(), os.getgid()
-    if _libc.unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0:
-        raise SandboxError(f"unshare failed: {os.strerror(ctypes.get_errno())}")
-    Path("/proc/self/setgroups").write_text("deny")
-    Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
-    Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
 
 
 def _mount(source, target, fstype, flags, data=None):

@@ -1,0 +1,419 @@
+"""The student process's end of the line: answer the test process's requests about the objects
+that student code defined.
+
+The test process never runs student code. Where a test cell calls a student function, constructs
+a student class or reads an attribute of a student object, its proxy (remote.py) sends a request
+here; this side runs the student code and replies with data (wire.DataEncoder) or an opaque
+handle. Everything in this module runs beside student code and is exactly as untrusted: the test
+process checks every reply and decides pass or fail by itself.
+
+Arrays and tensors that cross are named for the rest of the test cell (("t", n) when the test
+sent them, ("s", n) when they came from here), so that a change made in place on either side is
+written into the other side's copy before the next request and after each reply.
+"""
+import copy
+import itertools
+import signal
+import types
+
+import numpy as np
+import torch
+
+from . import wire
+from .kernel import CellOutputs
+
+SYSTEM_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
+MAX_REPR = 10_000
+NAME_DATA_BYTES = 8 << 20   # a notebook variable larger than this is sent as a handle, not as data
+
+
+class TestCodeError(Exception):
+    """The test's own code, called by student code, failed (its details stay on the test side)."""
+
+
+class _NotData(Exception):
+    pass
+
+
+class TestObject:
+    """An object of the test process handed to student code (a stand-in network, a callback):
+    student code may read its public attributes and call its public methods, over the line."""
+
+    __slots__ = ("_bpl_server", "_bpl_id", "__weakref__")
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self._bpl_server.callback("getattr", self._bpl_id, name=name)
+
+    def __setattr__(self, name, value):
+        self._bpl_server.callback("setattr", self._bpl_id, name=name, args=value)
+
+    def __call__(self, *args, **kwargs):
+        return self._bpl_server.callback("call", self._bpl_id, args=(args, kwargs))
+
+    def __repr__(self):
+        return "<an object of the test>"
+
+
+class _Context:
+    """What one request needs: references the test side understands, classes it must learn."""
+
+    def __init__(self, server):
+        self.refs = {id(entry[0]): list(key) for key, entry in server.tracked.items()}
+        self.refs.update({id(obj): ["r", rid] for rid, obj in server.test_objects.items()})
+        self.new_classes = {}
+
+
+class StudentServer:
+    def __init__(self, kernel, sock, cell_timeout: float, output_bytes: int, integrity=None):
+        self.kernel, self.sock = kernel, sock
+        self.cell_timeout, self.output_bytes, self.integrity = cell_timeout, output_bytes, integrity
+        self.handles, self.handle_ids = {}, {}       # handle -> object, id(object) -> handle
+        self.class_ids, self.classes = {}, []        # id(class) -> class id; the classes, kept alive
+        self.locked_classes = set()                  # ids of classes that locked cells defined
+        self.counter = itertools.count(1)
+        self.cell = None
+        self.tracked = {}                            # ("t"|"s", n) -> [array or tensor, bytes, grad bytes]
+        self.test_objects = {}                       # n -> TestObject
+        self.sent_names = {}                         # name -> what was last sent for it
+
+    # -------------------------------------------------------------- the loop's entry points
+
+    def after_locked_cell(self, namespace_before: dict) -> None:
+        """Remember the classes a locked cell defined (their instances pass the tests' isinstance)."""
+        for name, value in self.kernel.namespace.items():
+            if isinstance(value, type) and namespace_before.get(name) is not value:
+                self.locked_classes.add(id(value))
+                self.classes.append(value)
+
+    def serve_one(self) -> None:
+        """Read one request from the test process and reply to it."""
+        header, buffers = wire.receive(self.sock, limit=1 << 40)
+        if "answer" in header:
+            raise wire.WireError("an answer to a question never asked")
+        self.handle(header, buffers)
+
+    def handle(self, header, buffers):
+        if header.get("cell") != self.cell:
+            self.cell, self.tracked, self.test_objects = header.get("cell"), {}, {}
+        self._forget(header)
+        context = _Context(self)
+        reply = {"seq": header.get("seq"), "arrays": [], "nodes": []}
+        previous_outputs, outputs = self.kernel.outputs, CellOutputs(self.output_bytes)
+        self.kernel.outputs = outputs
+        encoder = self._encoder(context)
+        outer_alarm = signal.setitimer(signal.ITIMER_REAL, 0)[0]
+        try:
+            self._sync(header.get("sync", ()), buffers)
+            signal.setitimer(signal.ITIMER_REAL, self.cell_timeout)
+            with torch.set_grad_enabled(bool(header.get("grad", True))), \
+                    torch.inference_mode(bool(header.get("inference", False))):
+                if header.get("op") == "names":
+                    reply["value"] = self._names(encoder, context, bool(header.get("check")))
+                else:
+                    value, nodes = self._run(header, buffers, context)
+                    reply["value"] = encoder.value(value)
+                    reply["nodes"] = self._changed_nodes(nodes, encoder, context)
+                reply["arrays"] = self._changed_arrays(encoder)
+        except BaseException as error:  # noqa: B036 - whatever student code raised goes back to the test
+            reply.pop("value", None)
+            reply["error"] = _describe(error)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, outer_alarm)
+            self.kernel.outputs = previous_outputs
+        reply["out"] = [item for item in outputs.items if item["output_type"] in ("stream", "display_data")]
+        reply["classes"] = context.new_classes
+        wire.send(self.sock, reply, encoder.buffers, default=repr)
+
+    # -------------------------------------------------------------- requests
+
+    def _run(self, header, buffers, context):
+        op, nodes, args = header.get("op"), [], ()
+        if "payload" in header:
+            args, memo = wire.loads(buffers[header["payload"]],
+                                    lambda pid: self._persistent_load(pid, buffers, context))
+            nodes = self._watch(memo, context)
+        target = self.handles[header["h"]]
+        if op == "call":
+            function = getattr(target, header["attr"]) if "attr" in header else target
+            positional, keywords = args
+            return function(*positional, **keywords), nodes
+        if op == "getattr":
+            return getattr(target, header["name"]), nodes
+        if op == "setattr":
+            setattr(target, header["name"], args)
+            return None, nodes
+        if op == "delattr":
+            delattr(target, header["name"])
+            return None, nodes
+        return _operator(header.get("name"), target, args), nodes
+
+    def _names(self, encoder, context, check):
+        """The notebook variables bound or changed since the last request, as data or handles
+        (large arrays as handles); the names deleted; and what the integrity check found, if asked."""
+        namespace, names = self.kernel.namespace, {}
+        gone = [name for name in self.sent_names if name not in namespace]
+        for name in gone:
+            del self.sent_names[name]
+        for name, value in list(namespace.items()):
+            if name.startswith("_") or name in SYSTEM_NAMES:
+                continue
+            previous = self.sent_names.get(name)
+            if previous is not None and previous[0] is value and not _mutable_data(value):
+                continue
+            as_data = _data_size(value) <= NAME_DATA_BYTES
+            probe = wire.DataEncoder({}, lambda v: self._handle(v, context))
+            node = probe.value(value) if as_data else self._handle(value, context)
+            if previous is not None and previous[1:] == (node, probe.buffers):
+                continue
+            self.sent_names[name] = (value, node, probe.buffers)
+            names[name] = encoder.value(value) if as_data else node
+        tampered = [str(change) for change in self.integrity()] if check and self.integrity else []
+        return {"$": "dict", "k": ["names", "gone", "tampered"],
+                "v": [{"$": "dict", "k": list(names), "v": list(names.values())},
+                      encoder.value(gone), encoder.value(tampered)]}
+
+    # -------------------------------------------------------------- calling the test's objects
+
+    def callback(self, op, rid, name=None, args=None):
+        """Ask the test process to read an attribute of, set one on, or call one of its objects."""
+        context = _Context(self)
+        encoder = self._encoder(context)
+        cseq = next(self.counter)
+        header = {"callback": cseq, "op": op, "r": rid, "name": name, "args": encoder.value(args),
+                  "arrays": self._changed_arrays(encoder), "classes": context.new_classes}
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        try:
+            wire.send(self.sock, header, encoder.buffers, default=repr)
+            while True:
+                answer, buffers = wire.receive(self.sock, limit=1 << 40)
+                if answer.get("answer") == cseq:
+                    break
+                self.handle(answer, buffers)  # the test's code asked something of student code meanwhile
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        self._sync(answer.get("sync", ()), buffers)
+        if "error" in answer:
+            raise TestCodeError(str(answer["error"]))
+        value, _ = wire.loads(buffers[answer["payload"]], lambda pid: self._persistent_load(pid, buffers, context))
+        return value
+
+    # -------------------------------------------------------------- handles
+
+    def _encoder(self, context):
+        return wire.DataEncoder(context.refs, lambda value: self._handle(value, context),
+                                track=lambda value: self._track_new(value, context))
+
+    def _handle(self, value, context):
+        hid = self.handle_ids.get(id(value))
+        if hid is None:
+            hid = next(self.counter)
+            self.handles[hid], self.handle_ids[id(value)] = value, hid
+        cls = type(value)
+        cid = self.class_ids.get(id(cls))
+        if cid is None:
+            cid = self.class_ids[id(cls)] = next(self.counter)
+            self.classes.append(cls)
+            locked = next((c.__name__ for c in cls.__mro__ if id(c) in self.locked_classes), None)
+            methods = sorted({name for c in cls.__mro__[:-1] for name, member in vars(c).items()
+                              if isinstance(member, types.FunctionType)})
+            context.new_classes[str(cid)] = {"name": str(cls.__name__), "locked": locked, "methods": methods}
+        return {"$": "h", "h": hid, "c": cid, "f": callable(value)}
+
+    def _track_new(self, value, context):
+        sid = next(self.counter)
+        self.tracked[("s", sid)] = [value, wire.array_bytes(value)[0], _grad_bytes(value)]
+        context.refs[id(value)] = ["s", sid]
+        return sid
+
+    def _forget(self, header):
+        for hid in header.get("release", ()):
+            self.handle_ids.pop(id(self.handles.pop(hid, None)), None)
+
+    # -------------------------------------------------------------- what the test process sent
+
+    def _persistent_load(self, pid, buffers, context):
+        """The student-side object for a reference in the test's pickle (known to `context`:
+        returned, it goes back as the test's own object)."""
+        obj = self._resolve(pid, buffers)
+        if pid[0] in ("nd", "pt", "r"):
+            context.refs[id(obj)] = list(pid[1]) if pid[0] != "r" else ["r", pid[1]]
+        return obj
+
+    def _resolve(self, pid, buffers):
+        kind = pid[0]
+        if kind in ("nd", "pt"):
+            return self._receive_array(pid, buffers)
+        if kind == "h":
+            return self.handles[pid[1]]
+        if kind == "m":
+            return getattr(self.handles[pid[1]], pid[2])
+        if kind == "r":
+            obj = self.test_objects.get(pid[1])
+            if obj is None:
+                obj = self.test_objects[pid[1]] = TestObject.__new__(TestObject)
+                object.__setattr__(obj, "_bpl_server", self)
+                object.__setattr__(obj, "_bpl_id", pid[1])
+            return obj
+        raise wire.WireError(f"unknown reference {kind!r}")
+
+    def _receive_array(self, pid, buffers):
+        """The student-side array (or tensor) for one the test process sent: the same object all
+        through a test cell, its contents updated in place when the test changed them."""
+        kind, key, index, dtype, shape = pid[:5]
+        key = tuple(key)
+        array = np.frombuffer(buffers[index], dtype=np.dtype(dtype)).reshape(shape)
+        entry = self.tracked.get(key)
+        if entry is not None and _same_layout(entry[0], array):
+            target = entry[0]
+            if isinstance(target, torch.Tensor):
+                with torch.no_grad():
+                    target.copy_(torch.from_numpy(array.copy()))
+            else:
+                np.copyto(target, array)
+        else:
+            target = array.copy()
+            if kind == "pt":
+                target = torch.from_numpy(target).to(wire.TORCH_DTYPES[pid[5]])
+                target = torch.nn.Parameter(target, requires_grad=pid[6]) if pid[7] else target.requires_grad_(pid[6])
+            entry = self.tracked[key] = [target, None, None]
+        entry[1], entry[2] = wire.array_bytes(target)[0], _grad_bytes(target)
+        return target
+
+    def _sync(self, changes, buffers):
+        """Arrays the test process changed in place since it last sent or received them."""
+        for key, index, dtype, shape in changes:
+            if tuple(key) in self.tracked:
+                self._receive_array(("nd", key, index, dtype, shape), buffers)
+
+    def _watch(self, memo, context):
+        """Containers and objects the test process sent (by their pickle memo index), with what
+        they held, to tell afterwards which ones student code changed."""
+        nodes = []
+        for index, obj in memo.items():
+            if id(obj) not in context.refs:
+                context.refs[id(obj)] = ["m", index]
+            state = _state(obj)
+            if state is not None:
+                nodes.append((index, obj, _signature(state)))
+        return nodes
+
+    def _changed_arrays(self, encoder):
+        """[[key, {"v": contents, "grad": ...}] ...] for the tracked arrays changed in place here."""
+        contents_only = wire.DataEncoder({}, _refuse)
+        contents_only.buffers = encoder.buffers
+        changed = []
+        for key, entry in self.tracked.items():
+            target, contents, grad = entry
+            now, now_grad = wire.array_bytes(target)[0], _grad_bytes(target)
+            if now != contents or now_grad != grad:
+                entry[1], entry[2] = now, now_grad
+                plain = target.detach().clone() if isinstance(target, torch.Tensor) else np.array(target)
+                node = {"v": contents_only.value(plain)}
+                if isinstance(target, torch.Tensor) and target.grad is not None:
+                    node["grad"] = contents_only.tensor(target.grad)
+                changed.append([list(key), node])
+        return changed
+
+    def _changed_nodes(self, nodes, encoder, context):
+        """[[memo index, [[key, value] ...]] ...] for the containers and objects the test process
+        sent whose contents student code rebound. Values that are not data (student objects) are
+        marked "keep": the test's objects never receive a handle to student code."""
+        data_only = wire.DataEncoder(context.refs, _refuse, track=encoder.track)
+        data_only.buffers = encoder.buffers
+        changed = []
+        for index, obj, signature in nodes:
+            state = _state(obj)
+            if state is None or _signature(state) == signature:
+                continue
+            pairs = []
+            for key, value in (state.items() if isinstance(state, dict) else enumerate(state)):
+                try:
+                    key_node = data_only.value(key)
+                except _NotData:
+                    continue  # a key the test process could not hold
+                try:
+                    pairs.append([key_node, data_only.value(value)])
+                except _NotData:
+                    pairs.append([key_node, {"$": "keep"}])
+            changed.append([index, pairs])
+        return changed
+
+
+def _operator(name, target, args):
+    if name in ("repr", "str"):
+        text = repr(target) if name == "repr" else str(target)
+        return str(text)[:MAX_REPR]
+    if name == "len":
+        return int(len(target))
+    if name == "list":
+        return list(itertools.islice(iter(target), wire.MAX_ITEMS))
+    if name == "bool":
+        return bool(target)
+    if name == "getitem":
+        return target[args]
+    if name == "setitem":
+        target[args[0]] = args[1]
+        return None
+    if name == "delitem":
+        del target[args]
+        return None
+    if name == "contains":
+        return bool(args in target)
+    if name == "isinstance":
+        return bool(isinstance(args, target))
+    if name == "issubclass":
+        return bool(isinstance(args, type) and issubclass(args, target))
+    if name == "copy":
+        return copy.copy(target)
+    if name == "deepcopy":
+        return copy.deepcopy(target)
+    raise TypeError(f"the grader has no operation {name!r}")
+
+
+def _refuse(value):
+    raise _NotData
+
+
+def _state(obj):
+    if isinstance(obj, (dict, list)):
+        return obj
+    if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType, types.ModuleType,
+                        str, bytes, tuple, TestObject)):
+        return None
+    return getattr(obj, "__dict__", None)
+
+
+def _signature(state):
+    items = state.items() if isinstance(state, dict) else enumerate(state)
+    return [(key, id(value)) for key, value in items]
+
+
+def _same_layout(target, array):
+    current = target.detach() if isinstance(target, torch.Tensor) else target
+    return tuple(current.shape) == array.shape and wire.array_bytes(current)[1] == array.dtype.str
+
+
+def _grad_bytes(target):
+    return wire.array_bytes(target.grad)[0] if isinstance(target, torch.Tensor) and target.grad is not None else None
+
+
+def _mutable_data(value):
+    return isinstance(value, (list, dict, tuple, np.ndarray, torch.Tensor))
+
+
+def _data_size(value):
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, torch.Tensor):
+        return value.element_size() * value.nelement()
+    return 0
+
+
+def _describe(error):
+    try:
+        message = str(error)[:4000]
+    except Exception:  # noqa: BLE001 - a student exception whose str() fails
+        message = "(its message could not be read)"
+    return {"type": str(type(error).__name__)[:100], "message": message}
