@@ -84,14 +84,20 @@ def time_execution(scratch):
     EXECUTION_RUNS alternating runs of each (the machine's speed drifts), and the notebook count."""
     from backprop_lab.grading import execute, forked, grade
 
+    from backprop_lab.grading.zygote import Zygote
+
     kernel = execute.warm_up()
-    runs = [staged_jobs(scratch, run) for run in range(EXECUTION_RUNS)]  # the same cells, each with its folders
-    snapshot = execute.ready(kernel, runs[0])
     confinement = grade._confinement(scratch, scratch / ".grading", True, print)
+    runs = [staged_jobs(scratch, run) for run in range(EXECUTION_RUNS)]  # the same cells, each with its folders
 
     def isolated(jobs):
+        """As `backprop-lab grade` runs them: a zygote, then a student and a test process per
+        notebook (the zygote's children count once it has ended)."""
         before, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
-        execute.run_all(jobs, 1, execute.Limits(), confinement, kernel, snapshot)
+        zygote = Zygote(kernel, execute.Limits(), confinement)
+        execute.ready(kernel, zygote, jobs)
+        execute.run_all(jobs, 1, execute.Limits(), kernel, zygote)
+        zygote.close()
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         return [time.perf_counter() - started, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)]
 

@@ -85,29 +85,28 @@ def warm_up(figures=False):
     return Kernel(figures)
 
 
-def ready(kernel, jobs):
-    """Last steps in the parent before forking children for `jobs`: share the work every notebook
-    would repeat, then take the snapshot the student processes' integrity checks compare with."""
-    from .guard import Snapshot
+def ready(kernel, zygote, jobs):
+    """Last steps before starting notebooks: share the work every notebook would repeat, in this
+    process (locked and test cells, for the test processes) and in the zygote (locked cells only,
+    for the student processes; it takes its integrity snapshot then)."""
     counts = collections.Counter(source for job in jobs for kind, source in job.cells if kind != STUDENT)
-    kernel.share_transforms(source for source, count in counts.items() if count > 1)
-    snapshot = Snapshot(kernel)
+    shared = [source for source, count in counts.items() if count > 1]
+    kernel.share_transforms(shared)
+    zygote.share(source for job in jobs for kind, source in job.cells if kind == LOCKED)
     gc.freeze()  # the children's collections then skip the parent's objects (and their pages stay shared)
     gc.set_threshold(10_000)  # children live for seconds: collect less often (about 4% of their time)
-    return snapshot
 
 
-def run_all(jobs, workers, limits, confinement, kernel, snapshot, progress=None):
-    """Run every job, at most `workers` notebooks at a time. `confinement` is a dict for
-    sandbox.confine (without workdir) or None to run unconfined. Fills each job's outputs,
-    counts and flags."""
+def run_all(jobs, workers, limits, kernel, zygote, progress=None):
+    """Run every job, at most `workers` notebooks at a time: student processes come from
+    `zygote` (zygote.py), test processes from this one. Fills each job's outputs, counts and flags."""
     waiting, running, serials = list(jobs), [], itertools.count(1)
     ending = []  # processes stopped, reaped later: tearing down a ~360 MB process takes ~10 ms, unwatched
     selector = selectors.DefaultSelector()
     next_watch = 0.0
     while waiting or running:
         while waiting and len(running) < workers:
-            notebook = _Notebook(waiting.pop(0), next(serials), limits, confinement, kernel, snapshot)
+            notebook = _Notebook(waiting.pop(0), next(serials), limits, kernel, zygote)
             running.append(notebook)
             for endpoint in notebook.endpoints:
                 selector.register(endpoint.reader, selectors.EVENT_READ, (notebook, endpoint))
@@ -153,7 +152,7 @@ class _Endpoint:
         self.name, self.pid, self.writer, self.reader = name, pid, writer, reader
         self.limit = 4 * output_bytes + 2**16
         self.buffer, self.alive, self.registered, self.nonce, self.deadline = b"", True, True, None, math.inf
-        self.reaped = False
+        self.reaped, self.ending = False, "how is not known"
 
     def kill(self):
         if not self.reaped:  # a reaped pid may already belong to another process
@@ -190,7 +189,7 @@ class _Notebook:
     """A notebook being run: its student process (student and locked cells, answering the test
     process) and its test process (locked and test cells), fed one cell at a time."""
 
-    def __init__(self, job, serial, limits, confinement, kernel, snapshot):
+    def __init__(self, job, serial, limits, kernel, zygote):
         self.job, self.limits, self.done, self.next_cell = job, limits, False, 0
         self.started = time.monotonic()
         self.wall = self.started + limits.notebook_seconds()
@@ -200,9 +199,14 @@ class _Notebook:
         for end in (student_end, test_end):
             for option in (socket.SO_SNDBUF, socket.SO_RCVBUF):
                 end.setsockopt(socket.SOL_SOCKET, option, 4 << 20)
-        self.student = _start("student", lambda r, w: _student_main(
-            r, w, student_end, job.workdir, serial, limits, confinement, kernel, snapshot), student_end, limits)
-        self.tests = _start("tests", lambda r, w: _tests_main(r, w, test_end, limits, kernel), test_end, limits)
+        to_student_r, to_student_w = os.pipe()
+        from_student_r, from_student_w = os.pipe()
+        handle = zygote.start(job.workdir, serial, to_student_r, from_student_w, student_end)
+        for fd in (to_student_r, from_student_w):
+            os.close(fd)
+        self.student = _Endpoint("student", handle, to_student_w, from_student_r, limits.output_bytes)
+        self.student.reaped = None  # the zygote's child, not ours: it reports how it ended
+        self.tests = _start(lambda r, w: _tests_main(r, w, test_end, limits, kernel), test_end, limits)
         student_end.close()
         test_end.close()
         self.endpoints = (self.student, self.tests)
@@ -240,10 +244,15 @@ class _Notebook:
             self.stop(endpoint, "produced more output than the grader accepts")
             return
         if messages is None:
-            status, endpoint.reaped = _reap(endpoint.pid), True
-            self.ended(endpoint, f"the process ended unexpectedly ({status})")
+            if endpoint.reaped is False:
+                endpoint.ending = _reap(endpoint.pid)
+            endpoint.reaped = True  # (the student process's handle: by the zygote, which ignores SIGCHLD)
+            self.ended(endpoint, f"the process ended unexpectedly ({endpoint.ending})")
             return
         for message in messages:
+            if endpoint is self.student and message.startswith(b'{"ended":'):
+                endpoint.ending = str(json.loads(message).get("ended"))[:200]
+                continue
             reply = self.parse(endpoint, message)
             if reply is None or self.done:
                 return
@@ -354,11 +363,11 @@ class _Notebook:
                 except OSError:
                     pass
             endpoint.kill()
-        return [endpoint.pid for endpoint in self.endpoints if not endpoint.reaped]
+        return [endpoint.pid for endpoint in self.endpoints if endpoint.reaped is False]
 
 
-def _start(name, main, keep_socket, limits):
-    """Fork a process that runs main(reader, writer) with only its pipes and `keep_socket`."""
+def _start(main, keep_socket, limits):
+    """Fork a test process that runs main(reader, writer) with only its pipes and `keep_socket`."""
     to_child_r, to_child_w = os.pipe()
     from_child_r, from_child_w = os.pipe()
     pid = os.fork()
@@ -379,18 +388,7 @@ def _start(name, main, keep_socket, limits):
             os._exit(status)
     os.close(to_child_r)
     os.close(from_child_w)
-    return _Endpoint(name, pid, to_child_w, from_child_r, limits.output_bytes)
-
-
-def _student_main(reader, writer, sock, workdir, serial, limits, confinement, kernel, snapshot):
-    if confinement is not None:
-        from . import sandbox
-        sandbox.enter(workdir, memory_bytes=limits.memory_bytes, file_bytes=limits.file_bytes, serial=serial,
-                      close=(reader, writer, sock.fileno()), **confinement)
-    else:
-        os.chdir(workdir)
-    os.environ["NBGRADER_EXECUTION"] = "autograde"  # as nbgrader tells its kernels (notebooks may ask)
-    _serve_student(reader, writer, sock, limits, kernel, snapshot)
+    return _Endpoint("tests", pid, to_child_w, from_child_r, limits.output_bytes)
 
 
 def _tests_main(reader, writer, sock, limits, kernel):
@@ -424,50 +422,6 @@ def _close_inherited(keep):
                 os.close(fd)
             except OSError:
                 pass  # the descriptor listdir itself used
-
-
-def _serve_student(reader, writer, sock, limits, kernel, snapshot):
-    """The student process: run student and locked cells for the parent; between them, answer
-    the test process's requests (student.py)."""
-    from .student import StudentServer
-    kernel.attach()
-    signal.signal(signal.SIGALRM, _on_alarm)
-    snapshot.attached()
-    # Held by this running frame, which student code cannot rebind: the check and its code.
-    check, check_code = type(snapshot).changes, type(snapshot).changes.__code__
-
-    def changes():
-        if check.__code__ is not check_code or type(snapshot).changes is not check:
-            return ["the grader's integrity check was modified"]
-        return check(snapshot, kernel.namespace)
-
-    server = StudentServer(kernel, sock, limits.cell_timeout, limits.output_bytes, integrity=changes)
-    incoming = os.fdopen(reader, "rb", buffering=0)
-    listening = [reader, sock]
-    while True:
-        if sock in select.select(listening, [], [])[0]:
-            try:
-                server.serve_one()
-            except (EOFError, OSError, ValueError):
-                listening = [reader]  # the test process is gone: nothing more to answer
-            continue
-        request = _receive(incoming)
-        if request is None:
-            return
-        kind, flags = request["kind"], []
-        before = dict(kernel.namespace)
-        outputs, count, truncated = _run_cell(kernel, request["source"], limits)
-        if truncated:
-            flags.append("printed more output than the grader keeps (truncated)")
-        errors = {output.get("ename") for output in outputs}
-        if "CellTimeoutError" in errors:
-            flags.append(f"timed out after {limits.cell_timeout:g} s")
-        if any(str(name).endswith("MemoryError") for name in errors):
-            flags.append("ran out of memory")
-        if kind == LOCKED:
-            snapshot.remember_bindings(kernel.namespace)
-            server.after_locked_cell(before)
-        _send(writer, {"outputs": outputs, "count": count, "flags": flags, "nonce": request["nonce"]})
 
 
 def _serve_tests(reader, writer, sock, limits, kernel):
@@ -588,8 +542,11 @@ def _reap(pid, block=True):
         reaped, status = os.waitpid(pid, 0 if block else os.WNOHANG)
     except ChildProcessError:
         return "already reaped"
-    if reaped == 0:
-        return None
+    return None if reaped == 0 else status_text(status)
+
+
+def status_text(status: int) -> str:
+    """A wait status as text."""
     if os.WIFSIGNALED(status):
         return f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
     return f"exit status {os.WEXITSTATUS(status)}"

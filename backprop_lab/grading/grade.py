@@ -21,6 +21,7 @@ from traitlets.config import Config, PyFileConfigLoader
 
 from .. import course
 from . import execute, forked, gradebook, inputs, sanitize, score
+from .zygote import Zygote
 
 GRADER_VERSION = "4"
 # Files beside the notebook are copied for it to read: each at most MAX_EXTRA_FILE, and in all
@@ -102,6 +103,9 @@ def _grade(root, submitted, workers, cell_timeout, confine, figures, log):
     score_assignment, finish_scoring = score.start_scoring(
         root, score.grading_config(config, staged.relative_to(root), executed))
     kernel = execute.warm_up(figures)
+    confinement = _confinement(root, staging, confine, log)
+    limits = execute.Limits(cell_timeout=cell_timeout)
+    zygote = Zygote(kernel, limits, confinement)  # before this process reads any notebook
     lap("start")
     jobs = []
     for submission, outcome in zip(submissions, prepared()):
@@ -110,8 +114,7 @@ def _grade(root, submitted, workers, cell_timeout, confine, figures, log):
         if outcome["job"]:
             jobs.append((submission, execute.Job(**outcome["job"])))
     jobs.sort(key=lambda pair: pair[0].assignment.name)  # assignments finish, and are scored, one by one
-    confinement = _confinement(root, staging, confine, log)
-    snapshot = execute.ready(kernel, [job for _, job in jobs])
+    execute.ready(kernel, zygote, [job for _, job in jobs])
     lap("prepare (after start)")
 
     by_key = {job.key: (submission, job) for submission, job in jobs}
@@ -128,8 +131,10 @@ def _grade(root, submitted, workers, cell_timeout, confine, figures, log):
         if to_run[submission.assignment.name] == 0:
             score_assignment(submission.assignment.name)
 
-    execute.run_all([job for _, job in jobs], workers, execute.Limits(cell_timeout=cell_timeout),
-                    confinement, kernel, snapshot, progress=finished)
+    try:
+        execute.run_all([job for _, job in jobs], workers, limits, kernel, zygote, progress=finished)
+    finally:
+        zygote.close()
     bar.close()
     lap("run")
     _note_scoring_failures(submissions, finish_scoring, log)
@@ -246,7 +251,8 @@ def _prepare(submission, release, root, staged, executed, work, config, db_url, 
     workdir = work / f"{submission.student}--{a.name}"
     if workdir.exists():
         shutil.rmtree(workdir)
-    shutil.copytree(target, workdir)
+    # The notebook's own folder, without the notebook: its test cells hold the hidden tests.
+    shutil.copytree(target, workdir, ignore=lambda folder, names: [f"{a.notebook}.ipynb"] if folder == str(target) else [])
     return execute.Job(f"{submission.student}/{a.name}", cells, str(workdir), digest=digest,
                        escape=execute.first_escape(cells))
 

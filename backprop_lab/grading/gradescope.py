@@ -135,10 +135,10 @@ def prepare(root=DEFAULT_ROOT, log=print):
 
 
 def sandbox_available():
-    """Whether a forked child can confine itself (user and mount namespaces): Docker's default
+    """Whether a forked child can confine itself (user, PID and mount namespaces): Docker's default
     seccomp profile forbids them, and then grading has to run without the sandbox."""
     from .execute import Limits
-    from .sandbox import enter
+    from .sandbox import confine, enter_namespaces
 
     with tempfile.TemporaryDirectory(prefix="backprop-lab-probe-") as scratch:
         work, hidden = Path(scratch) / "work", Path(scratch) / "hidden"
@@ -151,10 +151,16 @@ def sandbox_available():
         if pid == 0:
             status = 1
             try:
-                limits = Limits()
-                enter(str(work), hidden=[str(hidden)], keep=[], memory_bytes=limits.memory_bytes,
-                      file_bytes=limits.file_bytes)
-                status = 0 if not (hidden / "secret").exists() else 2
+                enter_namespaces()
+                child = os.fork()
+                if child:
+                    _, status = os.waitpid(child, 0)
+                    status = os.waitstatus_to_exitcode(status)
+                else:
+                    limits = Limits()
+                    confine(str(work), hidden=[str(hidden)], keep=[], memory_bytes=limits.memory_bytes,
+                            file_bytes=limits.file_bytes)
+                    status = 0 if not (hidden / "secret").exists() else 2
             except BaseException:  # noqa: B036 - any failure means "not available"
                 status = 1
             finally:

@@ -1,6 +1,6 @@
 """Confine a notebook's student process: namespaces of its own, hidden course files, limits.
 
-`enter_namespaces` runs in a process forked from the grader, which then forks once more: that
+`enter_namespaces` runs in a process forked for the notebook, which then forks once more: that
 child is process 1 of a new PID namespace (everything student code starts lives and dies with
 it, and sees no process of the grader or of another notebook), in a network namespace with no
 interface up (no network), an IPC namespace, and a mount namespace of its own, where `confine`
@@ -38,24 +38,10 @@ class SandboxError(RuntimeError):
     pass
 
 
-def enter(workdir, hidden, keep, memory_bytes, file_bytes, serial=0, close=()):
-    """Confine the calling process (freshly forked, single-threaded) for student code.
-
-    Only a child returns from here: process 1 of new PID, network, IPC and mount namespaces,
-    confined (see `_confine`). The calling process stays behind as the notebook's handle: it
-    closes the descriptors in `close`, waits for the child and exits with its status; killing it
-    kills the child, and with it everything in its namespace."""
-    _enter_namespaces()
-    child = os.fork()
-    if child:
-        for fd in close:
-            os.close(fd)
-        _, status = os.waitpid(child, 0)
-        os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
-    # SIGKILL when the handle ends. (Killed before this takes effect, the grader's kill of the
-    # whole process group still reaches this process.)
+def die_with_parent() -> None:
+    """SIGKILL this process when its parent ends. (Should the parent be killed before this takes
+    effect, the grader's kill of the whole process group still reaches this process.)"""
     _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    _confine(workdir, hidden, keep, memory_bytes, file_bytes, serial)
 
 
 def undumpable() -> None:
@@ -63,7 +49,7 @@ def undumpable() -> None:
     _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
-def _enter_namespaces():
+def enter_namespaces() -> None:
     """New mount, PID, network and IPC namespaces for this process's next child (and a user
     namespace first when the grader is not root)."""
     flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC
@@ -77,10 +63,14 @@ def _enter_namespaces():
     Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
 
 
-def _confine(workdir, hidden, keep, memory_bytes, file_bytes, serial):
+def confine(workdir, hidden, keep, memory_bytes, file_bytes, serial=0) -> None:
     """Hide `hidden` behind an empty tmpfs (re-exposing the folders in `keep` and `workdir`),
     give the process a private /tmp and /dev/shm and its own /proc, make every other mount
-    read-only, and cap memory, file sizes and processes. Only ever in a new mount namespace."""
+    read-only, and cap memory, file sizes and processes. Only in the first child forked after
+    `enter_namespaces` (process 1 of the new namespaces): anywhere else the mounts would be the
+    machine's."""
+    if os.getpid() != 1:
+        raise SandboxError("confine runs only as process 1 of the namespaces enter_namespaces made")
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     exposed = [Path(p) for p in (*keep, workdir)]
     handles = {path: os.open(path, os.O_RDONLY | os.O_DIRECTORY) for path in exposed}
