@@ -51,7 +51,8 @@ def grade_class(root, args):
 
     submitted = args.submissions or root / "submitted"
     submissions, rows, seconds = grade(root, submitted, workers=args.workers, cell_timeout=args.timeout,
-                                       confine=not args.no_sandbox, figures=args.figures)
+                                       confine=not args.no_sandbox, figures=args.figures,
+                                       tamper_checks=not args.boundary_only)
     print_grade_table(root, submissions, rows)
     flagged = [s for s in submissions if s.flags or s.problems]
     if flagged:
@@ -127,7 +128,7 @@ def demo(root, args):
         raise SystemExit(f"backprop-lab demo: no demo class in {examples}")
     print(f"\ngrading the demo class in {examples.relative_to(root)}/ "
           f"(per-cell time limit {args.timeout:g} s; see examples/README.md for who is who) ...", flush=True)
-    args.submissions, args.no_sandbox, args.figures = examples, False, False
+    args.submissions, args.no_sandbox, args.figures, args.boundary_only = examples, False, False, False
     status = grade_class(root, args)
     print(f"\nFeedback for each student: {root / 'feedback'}/<student>/<assignment>/<notebook>.html\n"
           f"Grades: {root / 'grades.csv'} (per cell: {root / 'cell_results.csv'}); "
@@ -172,6 +173,8 @@ def main(argv=None):
     sub.add_argument("--timeout", type=float, default=60.0, help="seconds allowed per cell")
     sub.add_argument("--no-sandbox", action="store_true", help="do not hide the course from student code")
     sub.add_argument("--figures", action="store_true", help="render plots into autograded notebooks and feedback")
+    sub.add_argument("--boundary-only", action="store_true",
+                     help="for testing the process boundary alone: skip the source scan and the integrity guard")
     sub = commands.add_parser("gradescope", help="build the Gradescope autograder bundle (a zip)")
     sub.add_argument("assignments", nargs="*", help="assignments it grades (default: all written ones)")
     sub.add_argument("--output", type=Path, default=Path("autograder.zip"), help="the zip to write")

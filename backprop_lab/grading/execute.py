@@ -251,7 +251,7 @@ class _Notebook:
             return
         for message in messages:
             if endpoint is self.student and message.startswith(b'{"ended":'):
-                endpoint.ending = str(json.loads(message).get("ended"))[:200]
+                endpoint.ending = _ending(message)
                 continue
             reply = self.parse(endpoint, message)
             if reply is None or self.done:
@@ -398,6 +398,14 @@ def _tests_main(reader, writer, sock, limits, kernel):
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
     os.environ["NBGRADER_EXECUTION"] = "autograde"
     _serve_tests(reader, writer, sock, limits, kernel)
+
+
+def _ending(message):
+    """How the student process ended, as its handle wrote it (student code may write there too)."""
+    try:
+        return str(json.loads(message[:1000])["ended"])[:200]
+    except (ValueError, KeyError, TypeError, RecursionError):
+        return "how is not known"
 
 
 def first_escape(cells):

@@ -65,12 +65,16 @@ def find_submissions(submitted, assignments):
     return sorted(found, key=lambda s: (s.student, assignments.index(s.assignment)))
 
 
-def grade(root, submitted, workers=2, cell_timeout=60.0, confine=True, figures=False, log=print):
+def grade(root, submitted, workers=2, cell_timeout=60.0, confine=True, figures=False, log=print,
+          tamper_checks=True):
+    """Grade every submission; `tamper_checks=False` leaves out the two layers of defence in depth
+    (the scan of student code and the integrity guard), so that tests can try the process
+    boundary on its own."""
     with gradebook.one_engine():
-        return _grade(root, submitted, workers, cell_timeout, confine, figures, log)
+        return _grade(root, submitted, workers, cell_timeout, confine, figures, log, tamper_checks)
 
 
-def _grade(root, submitted, workers, cell_timeout, confine, figures, log):
+def _grade(root, submitted, workers, cell_timeout, confine, figures, log, tamper_checks):
     root, submitted = Path(root).resolve(), Path(submitted).resolve()
     started, phases = time.perf_counter(), {}
 
@@ -105,14 +109,14 @@ def _grade(root, submitted, workers, cell_timeout, confine, figures, log):
     kernel = execute.warm_up(figures)
     confinement = _confinement(root, staging, confine, log)
     limits = execute.Limits(cell_timeout=cell_timeout)
-    zygote = Zygote(kernel, limits, confinement)  # before this process reads any notebook
+    zygote = Zygote(kernel, limits, confinement, tamper_checks)  # before this process reads any notebook
     lap("start")
     jobs = []
     for submission, outcome in zip(submissions, prepared()):
         submission.problems, submission.reused, submission.zeroed = (outcome["problems"], outcome["reused"],
                                                                      outcome["zeroed"])
         if outcome["job"]:
-            jobs.append((submission, execute.Job(**outcome["job"])))
+            jobs.append((submission, execute.Job(**{**outcome["job"], "escape": outcome["job"]["escape"] if tamper_checks else None})))
     jobs.sort(key=lambda pair: pair[0].assignment.name)  # assignments finish, and are scored, one by one
     execute.ready(kernel, zygote, [job for _, job in jobs])
     lap("prepare (after start)")

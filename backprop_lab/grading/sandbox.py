@@ -90,8 +90,8 @@ def confine(workdir, hidden, keep, memory_bytes, file_bytes, serial=0) -> None:
     processes = _tasks_of(os.getuid() if os.geteuid() else UID_BASE + serial) + PROCESSES  # before /proc shows this namespace only
     _own_proc()
     writable = {str(workdir), PRIVATE_TMP[0], PRIVATE_SHM[0]}
-    for target, options in _mounts():
-        if target not in writable and not target.startswith(("/proc", "/sys")):
+    for mount_id, target, options in _mounts():
+        if target not in writable and not target.startswith(("/proc", "/sys")) and _visible(mount_id, target):
             _read_only(target, options)
     os.chdir(workdir)
     _drop_root(workdir, serial)
@@ -111,13 +111,27 @@ def _own_proc():
 
 
 def _mounts():
-    """(mount point, options) of every mount this process sees, outermost first."""
+    """(mount id, mount point, options) of every mount in this namespace, outermost first."""
     found = []
     for line in Path("/proc/self/mountinfo").read_text().splitlines():
         fields = line.split()
         target = fields[4].encode().decode("unicode_escape")
-        found.append((target, set(fields[5].split(","))))
+        found.append((fields[0], target, set(fields[5].split(","))))
     return found
+
+
+def _visible(mount_id, target):
+    """Whether `target` leads to this mount, not to one mounted over it or above it (a mount
+    nothing can reach needs no remount; one that can be reached must be made read-only)."""
+    try:
+        fd = os.open(target, os.O_PATH | os.O_NOFOLLOW)
+    except OSError:
+        return False
+    try:
+        info = Path(f"/proc/self/fdinfo/{fd}").read_text()
+    finally:
+        os.close(fd)
+    return any(line.split() == ["mnt_id:", mount_id] for line in info.splitlines())
 
 
 def _read_only(target, options):
