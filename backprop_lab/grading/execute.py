@@ -36,10 +36,11 @@ class Limits:
     student_memory_bytes: int = 3 * 2**30  # private memory of all of a notebook's student processes
     file_bytes: int = 64 * 2**20          # largest file the student process may write
     output_bytes: int = 2**20             # output kept per cell (text and display data)
-    notebook_timeout: float = 0.0         # seconds of the whole notebook; 0: ten cell timeouts
+    notebook_output_bytes: int = 16 * 2**20  # output kept per notebook, all cells together
+    notebook_timeout: float = 0.0         # seconds of the whole notebook; 0: three cell timeouts (30 s at least)
 
     def notebook_seconds(self):
-        return self.notebook_timeout or 10 * self.cell_timeout
+        return self.notebook_timeout or max(3 * self.cell_timeout, 30.0)
 
 
 @dataclass
@@ -191,6 +192,7 @@ class _Notebook:
 
     def __init__(self, job, serial, limits, kernel, zygote):
         self.job, self.limits, self.done, self.next_cell = job, limits, False, 0
+        self.output_left = limits.notebook_output_bytes
         self.started = time.monotonic()
         self.wall = self.started + limits.notebook_seconds()
         if job.escape:
@@ -268,6 +270,7 @@ class _Notebook:
             if not (count is None or type(count) is int) or not isinstance(flags, list):
                 raise TypeError("reply")
             flags = [str(flag)[:300] for flag in flags[:20]]
+            self.output_left -= len(message)
         except (ValueError, KeyError, TypeError, RecursionError):
             self.stop(endpoint, "sent the grader a malformed reply")
             return None
@@ -281,6 +284,10 @@ class _Notebook:
         source = self.tests if kind != STUDENT else self.student
         outputs, count, _ = self.replies.get(source) or ([], None, [])
         flags = [flag for reply in self.replies.values() if reply for flag in reply[2]]
+        if self.output_left < 0:  # the notebook has printed its share: keep only what scores
+            if not any("more output in all" in flag for _, flag in self.job.flags):
+                flags.append("printed more output in all than the grader keeps (later output dropped)")
+            outputs = _what_scores(outputs)
         escape = self.job.escape
         if escape and self.next_cell > escape[0] and kind == TEST:
             outputs = outputs + [error_output("GraderIntegrityError", f"not graded: {escape[1]}")]
@@ -400,6 +407,14 @@ def _tests_main(reader, writer, sock, limits, kernel):
     _serve_tests(reader, writer, sock, limits, kernel)
 
 
+def _what_scores(outputs):
+    """The outputs nbgrader's determine_grade reads: errors, results, and whether stderr was written."""
+    kept = [output for output in outputs if output["output_type"] in ("error", "execute_result")]
+    if any(output["output_type"] == "stream" and output["name"] == "stderr" for output in outputs):
+        kept.insert(0, {"output_type": "stream", "name": "stderr", "text": "[output dropped by the grader]\n"})
+    return kept
+
+
 def _ending(message):
     """How the student process ended, as its handle wrote it (student code may write there too)."""
     try:
@@ -435,7 +450,7 @@ def _close_inherited(keep):
 def _serve_tests(reader, writer, sock, limits, kernel):
     """The test process: run locked and test cells, with the names student cells defined bound
     to proxies (remote.py). It never runs student code."""
-    from .remote import StudentProcess, StudentProcessError
+    from .remote import StudentProcess
     kernel.attach()
     signal.signal(signal.SIGALRM, _on_alarm)
     student = StudentProcess(sock, kernel.forward_output)
@@ -451,7 +466,7 @@ def _serve_tests(reader, writer, sock, limits, kernel):
         student.timed_out = False
         try:
             tampered = student.bind_names(kernel.namespace, owned, check=kind == TEST)
-        except (StudentProcessError, CellTimeoutError) as error:
+        except Exception as error:  # noqa: BLE001 - whatever the student side answered, the cell runs
             flags.append(f"the notebook's variables could not be read from the student process ({error})")
         if tampered:
             outputs, count, truncated = [error_output("GraderIntegrityError", "not graded: " + "; ".join(tampered))], None, False

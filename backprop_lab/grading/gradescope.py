@@ -212,7 +212,8 @@ def _grade(layout, cell_timeout, log):
         folder = layout.course / "submitted" / STUDENT / assignment.name
         folder.mkdir(parents=True)
         if path is not None:
-            shutil.copyfile(path, folder / f"{assignment.notebook}.ipynb")
+            # a link stays a link, which the grader refuses (grading/inputs.py): never followed
+            shutil.copyfile(path, folder / f"{assignment.notebook}.ipynb", follow_symlinks=False)
 
     confine = sandbox_available()
     if not confine:

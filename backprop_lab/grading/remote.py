@@ -13,6 +13,7 @@ message; what student code prints shows in the test cell's output; torch's grad 
 mode hold on the student side during the call.
 """
 import builtins
+import copy
 import select
 import signal
 import time
@@ -180,10 +181,10 @@ class StudentProcess:
         if not isinstance(reply, dict) or not isinstance(reply.get("names"), dict):
             raise StudentProcessError("a malformed list of names")
         for name, value in reply["names"].items():
-            if isinstance(name, str) and name.isidentifier() and name not in owned:
+            if _student_may_bind(name, owned):
                 namespace[name] = value
         for name in reply.get("gone") or ():
-            if isinstance(name, str) and name not in owned:
+            if _student_may_bind(name, owned):
                 namespace.pop(name, None)
         return [str(change)[:300] for change in (reply.get("tampered") or ())][:20]
 
@@ -294,6 +295,9 @@ class StudentProcess:
                 value = _public_attribute(target, name)
             elif op == "setattr" and _public_name(name):
                 value = setattr(target, name, args)
+            elif op in ("copy", "deepcopy"):  # a copy of the test's object, still the test's
+                value = (copy.copy if op == "copy" else copy.deepcopy)(target)
+                self._reverse(value)
             elif op == "call" and _test_function(target) and isinstance(args, tuple) and len(args) == 2:
                 positional, keywords = args
                 if not isinstance(positional, tuple) or not isinstance(keywords, dict):
@@ -306,7 +310,7 @@ class StudentProcess:
             else:
                 raise PermissionError(f"student code may not {op} this object of the test")
             answer["sync"] = self._changed_arrays(out)
-            data, _ = wire.dumps(value, lambda obj: self._persistent_id(obj, out))
+            data, _ = wire.dumps(value, lambda obj: self._answer_id(obj, out))
             answer["payload"] = len(out)
             out.append(data)
         except Exception as error:  # noqa: BLE001 - reported to student code, without details
@@ -331,12 +335,24 @@ class StudentProcess:
             return ("pt", list(key), len(buffers) - 1, dtype, shape, str(obj.dtype).removeprefix("torch."),
                     bool(obj.requires_grad), isinstance(obj, torch.nn.Parameter))
         if self._test_only(obj):
-            rid = self.reverse_ids.get(id(obj))
-            if rid is None:
-                rid = self.reverse_ids[id(obj)] = len(self.reverse) + 1
-                self.reverse[rid] = obj
-            return ("r", rid)
+            return ("r", self._reverse(obj))
         return None
+
+    def _answer_id(self, obj, buffers):
+        """What student code gets from the test's objects: data, or the test's objects themselves
+        (as handles it may call), so that what it changes through them is changed here."""
+        plain = (type(None), bool, int, float, complex, str, bytes, list, tuple, dict)
+        if isinstance(obj, (Proxy, _Member, np.ndarray, torch.Tensor)) or type(obj) in plain:
+            return self._persistent_id(obj, buffers)
+        return ("r", self._reverse(obj))
+
+    def _reverse(self, obj):
+        """The number under which student code may call `obj`, an object of the test."""
+        rid = self.reverse_ids.get(id(obj))
+        if rid is None:
+            rid = self.reverse_ids[id(obj)] = len(self.reverse) + 1
+            self.reverse[rid] = obj
+        return rid
 
     def _test_only(self, obj):
         """Functions and classes of test cells, and their instances, stay in the test process
@@ -467,6 +483,14 @@ class StudentProcess:
     def _release(self, hid):
         self.proxies.pop(hid, None)
         self.released.append(hid)
+
+
+def _student_may_bind(name, owned):
+    """A student cell's name reaches the test cells unless the test side has it already: bound by
+    a locked or test cell, or a builtin (a student's `range` or `isinstance` must not stand in
+    for the real one in a test)."""
+    return (isinstance(name, str) and name.isidentifier() and not name.startswith("_")
+            and name not in owned and not hasattr(builtins, name))
 
 
 def _refuse_handle(node):

@@ -30,6 +30,7 @@ KEPT_OPTIONS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "no
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 1, 4
 PRIVATE_TMP = ("/tmp", "64m")
 PRIVATE_SHM = ("/dev/shm", "16m")
+PRIVATE_WORKDIR = "160m"   # the files handed in beside the notebook (at most 64 MB) and what the notebook writes
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -64,9 +65,10 @@ def enter_namespaces() -> None:
 
 
 def confine(workdir, hidden, keep, memory_bytes, file_bytes, serial=0) -> None:
-    """Hide `hidden` behind an empty tmpfs (re-exposing the folders in `keep` and `workdir`),
-    give the process a private /tmp and /dev/shm and its own /proc, make every other mount
-    read-only, and cap memory, file sizes and processes. Only in the first child forked after
+    """Hide `hidden` behind an empty tmpfs (re-exposing the folders in `keep` read-only), give
+    the process a private /tmp and /dev/shm, its own /proc, and a copy of `workdir` in a tmpfs of
+    its own (nothing it writes reaches the disk), make every other mount read-only, and cap
+    memory, file sizes and processes. Only in the first child forked after
     `enter_namespaces` (process 1 of the new namespaces): anywhere else the mounts would be the
     machine's."""
     if os.getpid() != 1:
@@ -83,10 +85,15 @@ def confine(workdir, hidden, keep, memory_bytes, file_bytes, serial=0) -> None:
     for folder, size in (PRIVATE_TMP, PRIVATE_SHM):
         if os.path.isdir(folder):
             _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=1777")
+    original = handles.pop(Path(workdir))
     for path, fd in handles.items():
         path.mkdir(parents=True, exist_ok=True)
         _mount(f"/proc/self/fd/{fd}", str(path), None, MS_BIND | MS_REC)
         os.close(fd)
+    Path(workdir).mkdir(parents=True, exist_ok=True)
+    _mount("tmpfs", str(workdir), "tmpfs", MS_NOSUID | MS_NODEV, f"size={PRIVATE_WORKDIR},mode=755")
+    _copy_files(original, workdir)
+    os.close(original)
     processes = _tasks_of(os.getuid() if os.geteuid() else UID_BASE + serial) + PROCESSES  # before /proc shows this namespace only
     _own_proc()
     writable = {str(workdir), PRIVATE_TMP[0], PRIVATE_SHM[0]}
@@ -99,6 +106,20 @@ def confine(workdir, hidden, keep, memory_bytes, file_bytes, serial=0) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def _copy_files(source_fd, target):
+    """The regular files of the folder open as `source_fd` (not its folders, never a link)."""
+    for name in os.listdir(source_fd):
+        try:
+            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=source_fd)
+        except OSError:
+            continue
+        with os.fdopen(fd, "rb") as source:
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                with open(os.path.join(target, name), "wb") as copy:
+                    while chunk := source.read(1 << 20):
+                        copy.write(chunk)
 
 
 def _own_proc():

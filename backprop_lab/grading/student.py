@@ -11,10 +11,13 @@ Arrays and tensors that cross are named for the rest of the test cell (("t", n) 
 sent them, ("s", n) when they came from here), so that a change made in place on either side is
 written into the other side's copy before the next request and after each reply.
 """
+import collections
+import contextlib
 import copy
 import itertools
 import signal
 import types
+import warnings
 
 import numpy as np
 import torch
@@ -52,16 +55,25 @@ class TestObject:
     def __call__(self, *args, **kwargs):
         return self._bpl_server.callback("call", self._bpl_id, args=(args, kwargs))
 
+    def __copy__(self):
+        return self._bpl_server.callback("copy", self._bpl_id)
+
+    def __deepcopy__(self, memo):
+        return self._bpl_server.callback("deepcopy", self._bpl_id)
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError("an object of the test cannot be pickled")
+
     def __repr__(self):
         return "<an object of the test>"
 
 
 class _Context:
-    """What one request needs: references the test side understands, classes it must learn."""
+    """What one request needs: references the test side understands (the cell's, and those of
+    this request's pickle), classes it must learn."""
 
     def __init__(self, server):
-        self.refs = {id(entry[0]): list(key) for key, entry in server.tracked.items()}
-        self.refs.update({id(obj): ["r", rid] for rid, obj in server.test_objects.items()})
+        self.refs = collections.ChainMap({}, server.known)
         self.new_classes = {}
 
 
@@ -76,6 +88,7 @@ class StudentServer:
         self.cell = None
         self.tracked = {}                            # ("t"|"s", n) -> [array or tensor, bytes, grad bytes]
         self.test_objects = {}                       # n -> TestObject
+        self.known = {}                              # id() of those -> their name, for the test side
         self.sent_names = {}                         # name -> what was last sent for it
 
     # -------------------------------------------------------------- the loop's entry points
@@ -96,7 +109,7 @@ class StudentServer:
 
     def handle(self, header, buffers):
         if header.get("cell") != self.cell:
-            self.cell, self.tracked, self.test_objects = header.get("cell"), {}, {}
+            self.cell, self.tracked, self.test_objects, self.known = header.get("cell"), {}, {}, {}
         self._forget(header)
         context = _Context(self)
         reply = {"seq": header.get("seq"), "arrays": [], "nodes": []}
@@ -110,12 +123,15 @@ class StudentServer:
             with torch.set_grad_enabled(bool(header.get("grad", True))), \
                     torch.inference_mode(bool(header.get("inference", False))):
                 if header.get("op") == "names":
-                    reply["value"] = self._names(encoder, context, bool(header.get("check")))
+                    with _quiet():
+                        reply["value"] = self._names(encoder, context, bool(header.get("check")))
                 else:
                     value, nodes = self._run(header, buffers, context)
-                    reply["value"] = encoder.value(value)
-                    reply["nodes"] = self._changed_nodes(nodes, encoder, context)
-                reply["arrays"] = self._changed_arrays(encoder)
+                    with _quiet():
+                        reply["value"] = encoder.value(value)
+                        reply["nodes"] = self._changed_nodes(nodes, encoder, context)
+                with _quiet():
+                    reply["arrays"] = self._changed_arrays(encoder)
         except BaseException as error:  # noqa: B036 - whatever student code raised goes back to the test
             reply.pop("value", None)
             reply["error"] = _describe(error)
@@ -224,7 +240,7 @@ class StudentServer:
     def _track_new(self, value, context):
         sid = next(self.counter)
         self.tracked[("s", sid)] = [value, wire.array_bytes(value)[0], _grad_bytes(value)]
-        context.refs[id(value)] = ["s", sid]
+        self.known[id(value)] = ["s", sid]
         return sid
 
     def _forget(self, header):
@@ -238,7 +254,7 @@ class StudentServer:
         returned, it goes back as the test's own object)."""
         obj = self._resolve(pid, buffers)
         if pid[0] in ("nd", "pt", "r"):
-            context.refs[id(obj)] = list(pid[1]) if pid[0] != "r" else ["r", pid[1]]
+            self.known[id(obj)] = list(pid[1]) if pid[0] != "r" else ["r", pid[1]]
         return obj
 
     def _resolve(self, pid, buffers):
@@ -311,7 +327,7 @@ class StudentServer:
                 entry[1], entry[2] = now, now_grad
                 plain = target.detach().clone() if isinstance(target, torch.Tensor) else np.array(target)
                 node = {"v": contents_only.value(plain)}
-                if isinstance(target, torch.Tensor) and target.grad is not None:
+                if isinstance(target, torch.Tensor) and target.is_leaf and target.grad is not None:
                     node["grad"] = contents_only.tensor(target.grad)
                 changed.append([list(key), node])
         return changed
@@ -396,7 +412,17 @@ def _same_layout(target, array):
 
 
 def _grad_bytes(target):
-    return wire.array_bytes(target.grad)[0] if isinstance(target, torch.Tensor) and target.grad is not None else None
+    if isinstance(target, torch.Tensor) and target.is_leaf and target.grad is not None:
+        return wire.array_bytes(target.grad)[0]
+    return None
+
+
+@contextlib.contextmanager
+def _quiet():
+    """The server's own bookkeeping prints nothing (a warning would be stderr in the test cell)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
 def _mutable_data(value):

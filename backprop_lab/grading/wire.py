@@ -135,7 +135,7 @@ class DataEncoder:
         return node
 
     def _array(self, array):
-        array = np.ascontiguousarray(array)
+        array = np.asarray(array, order="C")
         self.buffers.append(array.tobytes())
         return {"b": len(self.buffers) - 1, "d": array.dtype.str, "s": list(array.shape)}
 
@@ -248,7 +248,7 @@ def array_bytes(value) -> tuple:
     """(bytes, dtype str, shape) of an array or tensor's contents."""
     if isinstance(value, torch.Tensor):
         value = value.detach().cpu().resolve_conj().resolve_neg().numpy(force=True)
-    array = np.ascontiguousarray(value)
+    array = np.asarray(value, order="C")
     return array.tobytes(), array.dtype.str, list(array.shape)
 
 
