@@ -113,6 +113,8 @@ def run_all(jobs, workers, limits, kernel, zygote, progress=None):
                 selector.register(endpoint.reader, selectors.EVENT_READ, (notebook, endpoint))
         now = time.monotonic()
         timeout = max(0.0, min(min(n.deadline() for n in running), next_watch) - now)
+        if any(endpoint.flush() for notebook in running for endpoint in notebook.endpoints):
+            timeout = min(timeout, 0.02)  # a process that does not read its requests must not stop the grader
         for key, _ in selector.select(timeout):
             notebook, endpoint = key.data
             if not notebook.done:
@@ -153,16 +155,35 @@ class _Endpoint:
         self.name, self.pid, self.writer, self.reader = name, pid, writer, reader
         self.limit = 4 * output_bytes + 2**16
         self.buffer, self.alive, self.registered, self.nonce, self.deadline = b"", True, True, None, math.inf
-        self.reaped, self.ending = False, "how is not known"
+        self.reaped, self.ending, self.outgoing = False, "how is not known", b""
+        os.set_blocking(writer, False)
 
     def kill(self):
-        if not self.reaped:  # a reaped pid may already belong to another process
-            _kill(self.pid)
+        """SIGKILL the process and all it started; a reaped pid may already be another's."""
+        if self.reaped:
+            return
+        if self.reaped is None:  # the student process's handle: the namespace's process 1 goes first
+            for pid in reversed(_tree(self.pid, _parents())):
+                _kill(pid)
+        _kill(self.pid)
 
     def ask(self, kind, source, seconds):
         self.deadline = time.monotonic() + seconds
         self.nonce = secrets.token_hex(16)  # a reply must name the request: no replies written ahead
-        _send(self.writer, {"kind": kind, "source": source, "nonce": self.nonce})
+        data = json.dumps({"kind": kind, "source": source, "nonce": self.nonce}).encode()
+        self.outgoing += HEADER.pack(len(data)) + data
+        self.flush()
+
+    def flush(self):
+        """Write what the pipe takes now, never waiting; whether something is left to write."""
+        while self.outgoing and self.alive:
+            try:
+                self.outgoing = self.outgoing[os.write(self.writer, self.outgoing[:1 << 16]):]
+            except BlockingIOError:
+                return True
+            except OSError:
+                self.outgoing = b""
+        return False
 
     def messages(self):
         """The complete messages that arrived; None when the process has closed its end."""
@@ -232,7 +253,7 @@ class _Notebook:
             for endpoint in live:
                 try:
                     endpoint.ask(kind, source, seconds)
-                except BrokenPipeError:  # it ended after its last reply
+                except OSError:  # it ended after its last reply
                     self.ended(endpoint, "the process had ended")
                     if self.done:
                         return
@@ -339,7 +360,7 @@ class _Notebook:
 
     def watch_memory(self, parents):
         if self.student.alive and not self.done:
-            used = sum(map(_private_bytes, _tree(self.student.pid, parents)))
+            used = _memory_of(_tree(self.student.pid, parents))
             if used > self.limits.student_memory_bytes:
                 self.stop(self.student, f"used more than {self.limits.student_memory_bytes / 2**30:g} GiB "
                                         "of memory in all its processes")
@@ -599,6 +620,21 @@ def _tree(root, parents):
         found.append(pid)
         stack += children.get(pid, [])
     return found
+
+
+def _memory_of(pids):
+    """Memory the processes `pids` use on their own: private pages, and anonymous files (memfd)
+    they hold open but have not mapped, each counted once."""
+    files = {}
+    for pid in pids:
+        try:
+            for name in os.listdir(f"/proc/{pid}/fd"):
+                if os.readlink(f"/proc/{pid}/fd/{name}").startswith("/memfd:"):
+                    info = os.stat(f"/proc/{pid}/fd/{name}")
+                    files[(info.st_dev, info.st_ino)] = info.st_blocks * 512
+        except OSError:
+            continue  # it ended while we looked
+    return sum(map(_private_bytes, pids)) + sum(files.values())
 
 
 def _private_bytes(pid):

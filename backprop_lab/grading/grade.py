@@ -98,7 +98,8 @@ def _grade(root, submitted, workers, cell_timeout, confine, figures, log, tamper
             a = submission.assignment
             if a not in releases:
                 releases[a] = nbformat.read(a.release(root), as_version=4)
-            job = _prepare_or_zero(submission, releases[a], root, staged, executed, work, config, db_url, figures)
+            job = _prepare_or_zero(submission, releases[a], root, staged, executed, work, config, db_url,
+                                   [figures, cell_timeout, tamper_checks])
             prepared.append({"problems": submission.problems, "reused": submission.reused,
                              "zeroed": submission.zeroed, "job": job and dataclasses.asdict(job)})
         return prepared
@@ -200,11 +201,11 @@ def _ensure_in_gradebook(root, assignments, log):
         course.generate(root, assignment)
 
 
-def _prepare_or_zero(submission, release, root, staged, executed, work, config, db_url, figures):
+def _prepare_or_zero(submission, release, root, staged, executed, work, config, db_url, settings):
     """_prepare; if it fails on what this submission holds, the submission scores zero, with why,
     and nothing of it is staged for nbgrader: the other notebooks go on."""
     try:
-        return _prepare(submission, release, root, staged, executed, work, config, db_url, figures)
+        return _prepare(submission, release, root, staged, executed, work, config, db_url, settings)
     except Exception as error:  # noqa: BLE001 - whatever it was, it is this notebook's alone
         submission.problems.append(f"the grader could not prepare the notebook ({type(error).__name__}: "
                                    f"{str(error)[:200]}): every cell scores zero")
@@ -214,7 +215,7 @@ def _prepare_or_zero(submission, release, root, staged, executed, work, config, 
         return None
 
 
-def _prepare(submission, release, root, staged, executed, work, config, db_url, figures):
+def _prepare(submission, release, root, staged, executed, work, config, db_url, settings):
     """Stage a repaired copy, sanitize it, and return the execution Job (None if already run)."""
     a = submission.assignment
     target = staged / submission.student / a.name
@@ -247,7 +248,8 @@ def _prepare(submission, release, root, staged, executed, work, config, db_url, 
         clean = sanitized(notebook)
     nbformat.write(clean, target / f"{a.notebook}.ipynb")  # scored as it was run
     cells = [(_kind(cell), cell.source) for cell in clean.cells if cell.cell_type == "code"]
-    digest = hashlib.sha256(json.dumps([GRADER_VERSION, figures, cells]).encode()).hexdigest()
+    # what was run and how (figures, time limit, tamper checks): a change of either runs it again
+    digest = hashlib.sha256(json.dumps([GRADER_VERSION, settings, cells]).encode()).hexdigest()
     path = _executed_path(executed, submission)
     if path.is_file() and json.loads(path.read_text()).get("digest") == digest:
         submission.reused = True

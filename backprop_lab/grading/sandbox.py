@@ -13,13 +13,15 @@ ctypes, while the process is still single-threaded.
 import ctypes
 import os
 import resource
+import secrets
 import signal
 import stat
 from pathlib import Path
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWIPC = \
     0x00020000, 0x10000000, 0x20000000, 0x40000000, 0x08000000
-UID_BASE = 200000      # a grader running as root runs notebook n's student process as uid UID_BASE + n
+UID_BASE = 200000      # a grader running as root runs each student process as a uid above this one
+RUN_UIDS = secrets.randbelow(1 << 18) * 1024  # this run's uids, apart from another run's at the same time
 PROCESSES = 64         # processes (and threads) a notebook may run beyond those already running
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = \
     0x1, 0x2, 0x4, 0x8, 0x20, 0x1000, 0x4000, 0x40000
@@ -94,7 +96,7 @@ def confine(workdir, hidden, keep, memory_bytes, file_bytes, serial=0) -> None:
     _mount("tmpfs", str(workdir), "tmpfs", MS_NOSUID | MS_NODEV, f"size={PRIVATE_WORKDIR},mode=755")
     _copy_files(original, workdir)
     os.close(original)
-    processes = _tasks_of(os.getuid() if os.geteuid() else UID_BASE + serial) + PROCESSES  # before /proc shows this namespace only
+    processes = _tasks_of(_notebook_uid(serial) if os.geteuid() == 0 else os.getuid()) + PROCESSES  # before /proc shows only this namespace
     _own_proc()
     writable = {str(workdir), PRIVATE_TMP[0], PRIVATE_SHM[0]}
     for mount_id, target, options in _mounts():
@@ -102,6 +104,7 @@ def confine(workdir, hidden, keep, memory_bytes, file_bytes, serial=0) -> None:
             _read_only(target, options)
     os.chdir(workdir)
     _drop_root(workdir, serial)
+    die_with_parent()  # again: changing user cleared it
     resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
@@ -183,13 +186,17 @@ def _drop_root(workdir, serial):
     own, owning its scratch folder."""
     if os.geteuid() != 0:
         return
-    uid = UID_BASE + serial
+    uid = _notebook_uid(serial)
     for folder, _, files in os.walk(workdir):
         for path in (folder, *(os.path.join(folder, name) for name in files)):
             os.chown(path, uid, uid)
     os.setgroups([])
     os.setgid(uid)
     os.setuid(uid)
+
+
+def _notebook_uid(serial):
+    return UID_BASE + RUN_UIDS + serial % 1024
 
 
 def _tasks_of(uid):
