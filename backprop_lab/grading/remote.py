@@ -370,13 +370,12 @@ class StudentProcess:
             self.next_tid += 1
             key = ("t", self.next_tid)
             self._watch(key, obj)
-        contents, dtype, shape = wire.array_bytes(obj)
-        self.tracked[key][1] = contents
+        contents, dtype, shape = self.tracked[key][1] = wire.array_bytes(obj)
         return key, contents, dtype, shape
 
     def _track_received(self, key, obj):
         self._watch(key, obj)
-        self.tracked[key][1] = wire.array_bytes(obj)[0]
+        self.tracked[key][1] = wire.array_bytes(obj)
 
     def _watch(self, key, obj):
         """Held (so its id stays its own) until the cell ends."""
@@ -387,9 +386,9 @@ class StudentProcess:
         """Tracked arrays the test changed since they were last sent or received."""
         changed = []
         for key, (obj, last) in self.tracked.items():
-            contents, dtype, shape = wire.array_bytes(obj)
-            if contents != last:
-                self.tracked[key][1] = contents
+            contents, dtype, shape = now = wire.array_bytes(obj)
+            if now != last:
+                self.tracked[key][1] = now
                 buffers.append(contents)
                 changed.append([list(key), len(buffers) - 1, dtype, shape])
         return changed
@@ -402,24 +401,22 @@ class StudentProcess:
             raise wire.WireError("an update of an array the test never sent")
         target = entry[0]
         value = wire.decode(node.get("v"), buffers, refs, _refuse_handle)
-        if isinstance(target, torch.Tensor):
-            if isinstance(value, torch.Tensor) and value.shape == target.shape and value.dtype == target.dtype:
-                with torch.no_grad():
-                    target.copy_(value)
-            if "grad" in node and target.is_leaf:
-                grad = wire.decode(node["grad"], buffers, refs, _refuse_handle)
-                if isinstance(grad, torch.Tensor) and grad.shape == target.shape:
-                    target.grad = grad.detach().to(target.dtype)
-        elif isinstance(value, np.ndarray) and value.shape == target.shape and value.dtype == target.dtype \
-                and target.flags.writeable:
-            np.copyto(target, value)
-        entry[1] = wire.array_bytes(target)[0]
+        if isinstance(value, (np.ndarray, torch.Tensor)):
+            wire.write_into(target, value)
+        if isinstance(target, torch.Tensor) and "grad" in node and target.is_leaf:
+            grad = wire.decode(node["grad"], buffers, refs, _refuse_handle)
+            if isinstance(grad, torch.Tensor) and grad.shape == target.shape:
+                target.grad = grad.detach().to(target.dtype)
+        entry[1] = wire.array_bytes(target)
 
     def _update_node(self, obj, pairs, buffers, refs):
         """Student code rebound what a container or object of the test held: rebind it here
         too, keeping what is not data as it was."""
         if obj is None or not isinstance(pairs, list):
             raise wire.WireError("an update of an object the test never sent")
+        if isinstance(obj, (np.random.Generator, np.random.RandomState)):
+            self._update_random_state(obj, pairs, buffers, refs)
+            return
         state = obj if isinstance(obj, (dict, list)) else getattr(obj, "__dict__", None)
         if state is None:
             return
@@ -440,6 +437,18 @@ class StudentProcess:
         else:
             state.clear()
             state.update(updated)
+
+    def _update_random_state(self, generator, pairs, buffers, refs):
+        """Student code drew from a random generator of the test: draw as far here."""
+        state = dict((self._decode_data(key, buffers, refs), self._decode_data(value, buffers, refs))
+                     for key, value in pairs).get("state")
+        try:
+            if isinstance(generator, np.random.Generator):
+                generator.bit_generator.state = state
+            else:
+                generator.set_state(state)
+        except (TypeError, ValueError, KeyError):
+            raise wire.WireError("a malformed random state") from None
 
     def _decode_data(self, node, buffers, refs):
         return wire.decode(node, buffers, refs, _refuse_handle, self._track_received)

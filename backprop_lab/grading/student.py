@@ -184,7 +184,7 @@ class StudentServer:
             if previous is not None and previous[1:] == (node, probe.buffers):
                 continue
             self.sent_names[name] = (value, node, probe.buffers)
-            names[name] = encoder.value(value) if as_data else node
+            names[name] = encoder.value(value, depth=2) if as_data else node  # 2: inside the reply's two dicts
         tampered = [str(change) for change in self.integrity()] if check and self.integrity else []
         return {"$": "dict", "k": ["names", "gone", "tampered"],
                 "v": [{"$": "dict", "k": list(names), "v": list(names.values())},
@@ -239,7 +239,7 @@ class StudentServer:
 
     def _track_new(self, value, context):
         sid = next(self.counter)
-        self.tracked[("s", sid)] = [value, wire.array_bytes(value)[0], _grad_bytes(value)]
+        self.tracked[("s", sid)] = [value, wire.array_bytes(value), _grad_bytes(value)]
         self.known[id(value)] = ["s", sid]
         return sid
 
@@ -281,20 +281,15 @@ class StudentServer:
         key = tuple(key)
         array = np.frombuffer(buffers[index], dtype=np.dtype(dtype)).reshape(shape)
         entry = self.tracked.get(key)
-        if entry is not None and _same_layout(entry[0], array):
+        if entry is not None and wire.write_into(entry[0], array.copy()):
             target = entry[0]
-            if isinstance(target, torch.Tensor):
-                with torch.no_grad():
-                    target.copy_(torch.from_numpy(array.copy()))
-            else:
-                np.copyto(target, array)
         else:
             target = array.copy()
             if kind == "pt":
                 target = torch.from_numpy(target).to(wire.TORCH_DTYPES[pid[5]])
                 target = torch.nn.Parameter(target, requires_grad=pid[6]) if pid[7] else target.requires_grad_(pid[6])
             entry = self.tracked[key] = [target, None, None]
-        entry[1], entry[2] = wire.array_bytes(target)[0], _grad_bytes(target)
+        entry[1], entry[2] = wire.array_bytes(target), _grad_bytes(target)
         return target
 
     def _sync(self, changes, buffers):
@@ -322,7 +317,7 @@ class StudentServer:
         changed = []
         for key, entry in self.tracked.items():
             target, contents, grad = entry
-            now, now_grad = wire.array_bytes(target)[0], _grad_bytes(target)
+            now, now_grad = wire.array_bytes(target), _grad_bytes(target)
             if now != contents or now_grad != grad:
                 entry[1], entry[2] = now, now_grad
                 plain = target.detach().clone() if isinstance(target, torch.Tensor) else np.array(target)
@@ -393,8 +388,14 @@ def _refuse(value):
 
 
 def _state(obj):
+    """What of an object the test sent student code may change: a container's items, an
+    object's attributes, a random generator's state (initialisers draw from the test's `rng`)."""
     if isinstance(obj, (dict, list)):
         return obj
+    if isinstance(obj, np.random.Generator):
+        return {"state": obj.bit_generator.state}
+    if isinstance(obj, np.random.RandomState):
+        return {"state": obj.get_state(legacy=False)}
     if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType, types.ModuleType,
                         str, bytes, tuple, TestObject)):
         return None
@@ -403,12 +404,7 @@ def _state(obj):
 
 def _signature(state):
     items = state.items() if isinstance(state, dict) else enumerate(state)
-    return [(key, id(value)) for key, value in items]
-
-
-def _same_layout(target, array):
-    current = target.detach() if isinstance(target, torch.Tensor) else target
-    return tuple(current.shape) == array.shape and wire.array_bytes(current)[1] == array.dtype.str
+    return [(key, id(value) if not isinstance(value, dict) else repr(value)) for key, value in items]
 
 
 def _grad_bytes(target):

@@ -245,11 +245,37 @@ def _decode_tensor(node, buffers):
 # ---------------------------------------------------------------- test -> student: pickle
 
 def array_bytes(value) -> tuple:
-    """(bytes, dtype str, shape) of an array or tensor's contents."""
+    """(bytes, dtype str, shape) of an array or tensor's contents: together, what a change in
+    place (of values, or of shape) changes."""
     if isinstance(value, torch.Tensor):
         value = value.detach().cpu().resolve_conj().resolve_neg().numpy(force=True)
     array = np.asarray(value, order="C")
     return array.tobytes(), array.dtype.str, list(array.shape)
+
+
+def write_into(target, value) -> bool:
+    """Make the array or tensor `target` hold `value` (same dtype), keeping its identity: its
+    values, or its shape too where it was reshaped in place. False if that cannot be done."""
+    if isinstance(target, torch.Tensor):
+        value = torch.as_tensor(value)
+        if value.dtype != target.dtype:
+            return False
+        with torch.no_grad():
+            if tuple(value.shape) == tuple(target.shape):
+                target.copy_(value)
+            else:
+                target.data = value.clone()
+        return True
+    value = np.asarray(value)
+    if value.dtype != target.dtype or value.size != target.size or not target.flags.writeable:
+        return False
+    if value.shape != target.shape:
+        try:
+            target.shape = value.shape
+        except AttributeError:  # not reshapeable in place (a non-contiguous view)
+            return False
+    np.copyto(target, value)
+    return True
 
 
 def dumps(value, persistent_id) -> tuple:
