@@ -8,6 +8,7 @@ alone loses some test cells: an attack succeeds if it wins any of them back. The
 top of correct code and try to reach beyond their notebook: the hidden tests (in memory, on disk),
 other processes, the network, /dev/shm, more memory than one notebook may have.
 """
+import csv
 import json
 import os
 import pwd
@@ -110,35 +111,27 @@ print("ok " * 2_000_000)
 import sys
 sys.stderr = sys.stdout
 """
-# Searching the student process's memory, folder and /proc for the hidden tests.
-HUNT = f"""
-import gc, os, re
-samples = {[s.encode() for s in HIDDEN_SAMPLES]!r}
+# Searching the student process's objects, folder and /proc for the hidden tests. (The samples
+# are written in hex, so that this code does not hold them itself.)
+HUNT = "def hunt():\n" + "\n".join("    " + line for line in f"""
+import gc, os
+samples = [bytes.fromhex(h).decode() for h in {[s.encode().hex() for s in HIDDEN_SAMPLES]!r}]
 found = set()
 for obj in gc.get_objects():
-    text = obj if isinstance(obj, str) else None
-    if text is None and isinstance(obj, dict):
-        text = " ".join(v for v in obj.values() if isinstance(v, str))
-    if text:
-        found.update(s.decode() for s in samples if s.decode() in text)
-with open("/proc/self/maps") as maps, open("/proc/self/mem", "rb", 0) as mem:
-    for line in maps:
-        fields = line.split()
-        start, end = (int(x, 16) for x in fields[0].split("-"))
-        if "r" in fields[1] and end - start < 1 << 30:
-            try:
-                mem.seek(start)
-                chunk = mem.read(end - start)
-            except (OSError, ValueError, OverflowError):
-                continue
-            found.update(s.decode() for s in samples if s in chunk)
+    if isinstance(obj, dict):
+        texts = [v for v in obj.values() if isinstance(v, str)]
+    elif isinstance(obj, (list, tuple)) and obj is not samples:
+        texts = [v for v in obj if isinstance(v, str)]
+    else:
+        continue
+    found.update(s for s in samples for text in texts if s in text and text is not s)
 for folder, _, files in os.walk("."):
     for name in files:
         try:
             data = open(os.path.join(folder, name), "rb").read()
         except OSError:
             continue
-        found.update(s.decode() for s in samples if s in data)
+        found.update(s for s in samples if s.encode() in data)
 for pid in os.listdir("/proc"):
     if pid.isdigit():
         for part in ("cmdline", "environ"):
@@ -146,9 +139,9 @@ for pid in os.listdir("/proc"):
                 data = open(f"/proc/{{pid}}/{{part}}", "rb").read()
             except OSError:
                 continue
-            found.update(s.decode() for s in samples if s in data)
+            found.update(s for s in samples if s.encode() in data)
 print("hunt found:", sorted(found))
-"""
+""".strip().splitlines()) + "\nhunt()\n"  # (local names: the samples are freed after each hunt)
 # Everything this notebook's processes can signal, stopped or killed.
 KILL_ALL = """
 import os, signal
@@ -234,10 +227,9 @@ def _grade(scratch, user):
     done = subprocess.run(command, capture_output=True, text=True, cwd=scratch, env=env, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     scores = {}
-    for line in (scratch / "cell_results.csv").read_text().splitlines()[1:]:
-        student, _, cell, score, top, manual = line.split(",")
-        if manual == "False":
-            scores.setdefault(student, {})[cell] = (float(score), float(top))
+    with open(scratch / "cell_results.csv") as rows:
+        for row in csv.DictReader(rows):
+            scores.setdefault(row["student"], {})[row["cell"]] = (float(row["score"]), float(row["max_score"]))
     return done, scores
 
 
@@ -275,7 +267,8 @@ def graded(request):
 
 
 def _lost(scores, student):
-    return {cell for cell, (score, top) in scores[student].items() if score < top}
+    """The test cells (not the written answers) where `student` lost points."""
+    return {cell for cell, (score, top) in scores[student].items() if score < top and cell.startswith("test_")}
 
 
 def test_the_control_student_gets_full_marks(graded):
@@ -321,8 +314,9 @@ def test_nothing_a_notebook_starts_outlives_it(graded):
 def test_there_is_no_network(graded):
     assert not graded["reached"], "student code connected to a listener on the grader's loopback"
     autograded = graded["scratch"] / "autograded" / "network" / "01_loss" / "loss.ipynb"
-    assert "network reached" not in autograded.read_text()
-    assert "no network" in autograded.read_text()
+    printed = json.dumps([cell.outputs for cell in nbformat.read(autograded, as_version=4).cells
+                          if cell.cell_type == "code"])
+    assert "network reached" not in printed and "no network" in printed
 
 
 def test_memory_counts_for_all_of_a_notebooks_processes(graded):

@@ -152,6 +152,8 @@ def _serve_student(reader, writer, sock, limits, kernel, snapshot):
             flags.append(f"timed out after {limits.cell_timeout:g} s")
         if any(str(name).endswith("MemoryError") for name in errors):
             flags.append("ran out of memory")
+        if "BlockingIOError" in errors:
+            flags.append("started more processes than the grader allows")
         if kind == LOCKED:
             if snapshot:
                 snapshot.remember_bindings(kernel.namespace)
