@@ -1,9 +1,13 @@
-"""Run notebooks in isolated children forked from one warm parent.
+"""Run notebooks, each as two processes: the student process and the test process.
 
-The parent imports the course's libraries once. For every notebook it forks a child, which
-confines itself (sandbox.py) and then acts as a kernel (kernel.py). The parent sends the child one
-cell at a time, so student code never sees the cells that come after it, and it enforces the
-per-cell timeout and the output cap. Several children run at once, one per worker.
+The grader imports the course's libraries once (warm_up). For every notebook it gets a student
+process from the zygote (zygote.py: student and locked cells, confined by sandbox.py) and forks a
+test process itself (locked and test cells; student names are proxies, remote.py). It feeds them
+one cell at a time, each cell to the process that runs it (locked cells to both), records the
+outputs nbgrader will score — the test process's, for locked and test cells — and enforces the
+limits: per-cell and per-notebook time, output per cell and per notebook, the memory of all the
+student process's processes. It never waits on a notebook: pipes are read and written only when
+ready. Several notebooks run at once, one per worker.
 """
 import collections
 import gc

@@ -1,10 +1,11 @@
 """Notice student code that changes what the tests rely on.
 
-A snapshot taken in the warm parent (before any student code) records what test cells and the
-grader's own kernel use: the functions and classes of numpy, torch, backprop_lab and the grading
-modules, the builtins, the interpreter's hooks, and the IPython shell with its display machinery.
-Before and after every graded test cell the child compares the present state with the snapshot;
-any difference voids that cell and flags the submission. Identity is what is compared (a
+Defence in depth: the tests run in another process (remote.py), which student code cannot reach;
+this names what a submission tried. A snapshot taken in the zygote (before any student code)
+records the functions and classes of numpy, torch, backprop_lab and the grading modules, the
+builtins, the interpreter's hooks, and the IPython shell with its display machinery. Before every
+graded test cell the student process compares its present state with the snapshot; any difference
+voids that cell and flags the submission. Identity is what is compared (a
 replaced object is a different object), plus the code of every watched function (a function can
 keep its identity and be given new code).
 """
