@@ -1,8 +1,8 @@
 """The grader's feedback pages are nbconvert's: one FeedbackExporter renders a class in a row,
 remembering highlighted code and rendered markdown across students, and skips the
-BeautifulSoup pass over each page. Each page must be the page nbconvert's own HTMLExporter
-makes of that notebook alone, once both are read as HTML (the pass only re-serializes the page
-and adds alt text to images)."""
+BeautifulSoup pass over each page. Each page must be the page PageExporter (nbconvert's
+HTMLExporter on our template, uncached) makes of that notebook alone, once both are read as HTML
+(the pass only re-serializes the page and adds alt text to images)."""
 import base64
 import copy
 from pathlib import Path
@@ -11,11 +11,10 @@ import nbformat
 import nbgrader
 import pytest
 from bs4 import BeautifulSoup
-from nbconvert.exporters import HTMLExporter
 from traitlets.config import Config
 
 from backprop_lab import course
-from backprop_lab.grading.score import FeedbackExporter
+from backprop_lab.grading.feedback import FeedbackExporter, PageExporter
 from classes import assignment_named
 from conftest import ROOT
 
@@ -65,5 +64,5 @@ def test_a_class_rendered_in_a_row_gets_nbconverts_pages(assignment):
     ours = FeedbackExporter(config=feedback_config())
     for name, notebook in [*students.items(), ("ada again", students["ada"])]:
         page, _ = ours.from_notebook_node(notebook, copy.deepcopy(resources))
-        reference, _ = HTMLExporter(config=feedback_config()).from_notebook_node(notebook, copy.deepcopy(resources))
+        reference, _ = PageExporter(config=feedback_config()).from_notebook_node(notebook, copy.deepcopy(resources))
         assert str(BeautifulSoup(page, features="html.parser")) == reference, f"{assignment}, {name}"

@@ -128,7 +128,9 @@ def test_correct_submission_gets_full_marks(graded):
 def test_blank_submission_gets_zero(graded):
     results = graded["blank"]
     assert results["score"] == 0
-    assert {t["output"] for t in results["tests"]} == {"failed (hidden tests)"}
+    for test in results["tests"]:   # each says which of its hidden checks did not pass
+        grade_id = test["name"].split(": ")[1]
+        assert test["output"].startswith(f"failed (hidden tests): hidden tests of {grade_id}: failed"), test
     assert "hidden tests" in results["output"]
 
 

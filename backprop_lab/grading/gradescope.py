@@ -12,8 +12,9 @@ submitted/<student>/<assignment>/ and graded by the same pipeline as `backprop-l
 (repair, isolated execution with the course hidden from student code, nbgrader's scoring).
 
 results.json has one test per autograded cell. Test cells with hidden tests report only
-"passed" or "failed (hidden tests)" (and the grader's own reason: time limit, integrity), never
-a message or traceback; written answers are graded by hand and are left out of the score.
+"passed" or "failed (hidden tests)", with the grader's own reason (time limit, integrity) and
+the checks of the hidden part that did not pass (hidden.py), never a message or traceback;
+written answers are graded by hand and are left out of the score.
 """
 import argparse
 import json
@@ -30,14 +31,13 @@ from pathlib import Path
 import nbformat
 
 from .. import course
+from .hidden import generic_checks, hidden_part, outcome, secret_lines
 
 DEFAULT_ROOT = "/autograder"
 STUDENT = "student"                  # the one submitter's id in the container's gradebook
 SETTINGS_FILE = "gradescope.json"    # written into the bundle: assignments, per-cell timeout
 TEMPLATES = ("setup.sh", "run_autograder")
 HIDDEN_MARK = "### BEGIN HIDDEN TESTS"
-HIDDEN_BLOCK = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
-MIN_QUOTED_LINE = 20                 # hidden-test lines this long are never echoed back
 MAX_MESSAGE = 1500                   # characters of a visible test's failure message
 # Errors the grader itself puts in a cell: their text is the grader's, safe to show.
 GRADER_ERRORS = {"CellTimeoutError": None, "GraderError": None, "GraderIntegrityError": None,
@@ -265,7 +265,8 @@ def results_json(course_dir, submissions, rows, notes=(), sandboxed=True):
         assignment = submission.assignment
         source = nbformat.read(assignment.source(course_dir), as_version=4)
         graded = _graded_cells(source)
-        hidden_lines = _hidden_lines(source)
+        secrets = secret_lines([cell.source for cell in source.cells])
+        sources = {cell.metadata.get("nbgrader", {}).get("grade_id"): cell.source for cell in source.cells}
         autograded = _autograded_cells(course_dir, submission)
         labels = _code_cell_labels(course_dir, submission)
         auto_cells = [grade_id for grade_id, kind in graded.items() if kind != "manual"]
@@ -278,8 +279,9 @@ def results_json(course_dir, submissions, rows, notes=(), sandboxed=True):
                 continue
             score, max_score = float(row["score"] or 0), float(row["max_score"])
             got, top = got + score, top + max_score
-            output = _test_output(autograded.get(grade_id), score, max_score,
-                                  hidden=graded[grade_id] == "hidden", hidden_lines=hidden_lines)
+            cell, hidden = autograded.get(grade_id), graded[grade_id] == "hidden"
+            checks = _hidden_checks(grade_id, cell, sources[grade_id], score >= max_score) if hidden else []
+            output = _test_output(cell, score, max_score, hidden=hidden, hidden_lines=secrets, checks=checks)
             tests.append({"name": f"{assignment.name}: {grade_id}", "score": score, "max_score": max_score,
                           "status": "passed" if score >= max_score else "failed",
                           "output": output, "visibility": "visible"})
@@ -317,9 +319,10 @@ def _graded_cells(notebook):
     return kinds
 
 
-def _hidden_lines(notebook):
-    return {line.strip() for cell in notebook.cells for block in HIDDEN_BLOCK.findall(cell.source)
-            for line in block.splitlines() if len(line.strip()) >= MIN_QUOTED_LINE}
+def _hidden_checks(grade_id, cell, source, passed):
+    """The checks of a test cell's hidden part, as on its feedback page (feedback.py)."""
+    part = hidden_part(source)
+    return generic_checks(grade_id, outcome(cell or {"outputs": []}, part, passed))
 
 
 def _autograded_path(course_dir, submission):
@@ -356,8 +359,8 @@ def _name_cells(flag, labels):
     return f"{match.group(1)} (in {', '.join(names)})"
 
 
-def _test_output(cell, score, max_score, hidden, hidden_lines):
-    """What the student is told about one test cell."""
+def _test_output(cell, score, max_score, hidden, hidden_lines, checks=()):
+    """What the student is told about one test cell: of a hidden part, only its checks that failed."""
     errors = [o for o in (cell.outputs if cell is not None else []) if o.get("output_type") == "error"]
     grader = [(o.get("ename"), GRADER_ERRORS.get(o.get("ename")) or o.get("evalue", "")) for o in errors
               if o.get("ename") in GRADER_ERRORS]
@@ -366,7 +369,9 @@ def _test_output(cell, score, max_score, hidden, hidden_lines):
         return "passed"
     verdict = "partly passed" if score > 0 else "failed"
     if hidden:
-        return f"{verdict} (hidden tests)" + (f": {reason}" if reason else "")
+        said = [reason] if reason else []
+        said += [_redact(check.summary(), hidden_lines) for check in checks if not check.passed]
+        return f"{verdict} (hidden tests)" + (f": {'; '.join(said)}" if said else "")
     if reason:
         return f"{verdict}: {reason}"
     if errors:

@@ -7,14 +7,11 @@ import contextlib
 import json
 import logging
 import os
-import re
 import warnings
 from pathlib import Path
 
 import nbformat
-from jinja2 import BytecodeCache, pass_context
-from nbconvert.exporters import HTMLExporter, NotebookExporter, html as nbconvert_html
-from nbconvert.filters.highlight import Highlight2HTML
+from nbconvert.exporters import NotebookExporter
 from nbgrader import utils
 from nbgrader.api import Comment, Grade, Gradebook
 from nbgrader.converters import Autograde, GenerateFeedback
@@ -23,8 +20,9 @@ from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor, SaveAutoGrad
 from traitlets import Unicode
 from traitlets.config import Config
 
-from . import forked, gradebook
+from . import feedback, forked, gradebook
 from .execute import error_output
+from .exporters import ValidatedOnce
 from .sanitize import sanitize_config, schema_checked_once
 
 
@@ -157,117 +155,13 @@ class FeedbackPages(_FailuresNoted, GenerateFeedback):
             super().convert_single_notebook(notebook_filename)
 
 
-class _ValidatedOnce:
-    """nbconvert validates the notebook again after each preprocessor. The grader's notebooks
-    were validated when staged, their autograded copy is validated when written, and its steps
-    are nbgrader's own: one check per notebook is enough. And nbconvert deep-copies the notebook
-    three times before its steps, which no one else holds: it was read for this export alone."""
-
-    def _validate_preprocessor(self, nbc, preprocessor):
-        pass
-
-    def from_file(self, file_stream, resources=None, **kw):
-        return self.from_notebook_node(_ReadForThisExport(nbformat.read(file_stream, as_version=4)), resources, **kw)
-
-
-class _ReadForThisExport(nbformat.NotebookNode):
-    def __deepcopy__(self, memo):
-        return self
-
-
-class AutogradedExporter(_ValidatedOnce, NotebookExporter):
+class AutogradedExporter(ValidatedOnce, NotebookExporter):
     pass
-
-
-class FeedbackExporter(_ValidatedOnce, HTMLExporter):
-    """nbconvert's HTML exporter, lighter for a class of near-identical notebooks:
-    - code is highlighted and markdown rendered once per distinct cell, not once per student
-      (most cells are the release's own; highlighting was two thirds of a page's time);
-    - no BeautifulSoup pass over the finished page. On nbgrader's feedback template (classic
-      cells) that pass only gives images without one an alt text: done with a regular expression."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.rendered_markdown = {}
-
-    def from_notebook_node(self, nb, resources=None, **kw):
-        if not isinstance(self.filters.get("highlight_code"), _RememberedHighlight):
-            language = nb.metadata.get("language_info", {})
-            highlight = Highlight2HTML(pygments_lexer=language.get("pygments_lexer", language.get("name")), parent=self)
-            self.filters = {**self.filters, "highlight_code": _RememberedHighlight(highlight)}
-        original = nbconvert_html.BeautifulSoup
-        nbconvert_html.BeautifulSoup = _UnparsedPage
-        try:
-            page, resources = super().from_notebook_node(nb, resources, **kw)
-        finally:
-            nbconvert_html.BeautifulSoup = original
-        return _IMAGE_WITHOUT_ALT.sub(r'<img alt="No description has been provided for this image"', page), resources
-
-    def _create_environment(self):
-        environment = super()._create_environment()
-        environment.bytecode_cache = _COMPILED_TEMPLATES
-        return environment
-
-    @pass_context
-    def markdown2html(self, context, source):
-        # What else the rendering reads: the cell's attachments, and the folder if images are embedded.
-        cell, path = context.get("cell", {}), context.get("resources", {}).get("metadata", {}).get("path", "")
-        key = (source, json.dumps(cell.get("attachments", {}), sort_keys=True), path if self.embed_images else "")
-        if key not in self.rendered_markdown:
-            self.rendered_markdown[key] = super().markdown2html(context, source)
-        return self.rendered_markdown[key]
-
-
-class _RememberedHighlight:
-    """A highlight_code filter that highlights each distinct (source, language, metadata) once."""
-
-    def __init__(self, highlight):
-        self.highlight, self.seen = highlight, {}
-
-    def __call__(self, source, language=None, metadata=None):
-        key = (source, language, json.dumps(metadata, sort_keys=True, default=str))
-        if key not in self.seen:
-            self.seen[key] = self.highlight(source, language, metadata)
-        return self.seen[key]
-
-
-class _CompiledTemplates(BytecodeCache):
-    """Jinja's compiled templates, kept for every exporter of the process (nbgrader makes one per
-    assignment, and compiling the feedback templates costs more than rendering a page)."""
-
-    def __init__(self):
-        self.code = {}
-
-    def load_bytecode(self, bucket):
-        if bucket.key in self.code:
-            bucket.bytecode_from_string(self.code[bucket.key])
-
-    def dump_bytecode(self, bucket):
-        self.code[bucket.key] = bucket.bytecode_to_string()
-
-
-_COMPILED_TEMPLATES = _CompiledTemplates()
-
-
-class _UnparsedPage:
-    """Stands in for BeautifulSoup: selects nothing, gives the page back as it came."""
-
-    def __init__(self, page, features=None):
-        self.page = page
-
-    def select(self, selector):
-        return []
-
-    def __str__(self):
-        return self.page
-
-
-_IMAGE_WITHOUT_ALT = re.compile(r"<img(?![^>]*\balt=)")
 
 
 def grading_config(course_config, submitted_directory, executed_dir):
     """The converters' config: submissions come staged and already sanitized (grade.py runs
-    nbgrader's sanitize steps once, before execution), outputs are replayed, feedback is lighter."""
+    nbgrader's sanitize steps once, before execution), outputs are replayed, feedback is feedback.py's."""
     config = sanitize_config(course_config)
     config.CourseDirectory.submitted_directory = str(submitted_directory)
     config.ReplayOutputs.executed_dir = str(executed_dir)
@@ -276,9 +170,9 @@ def grading_config(course_config, submitted_directory, executed_dir):
                                                 for step in Autograde.autograde_preprocessors.default()]
     config.Autograde.create_student = True
     config.Autograde.exporter_class = AutogradedExporter
-    config.GenerateFeedback.exporter_class = FeedbackExporter
+    feedback.configure(config)
     config.GenerateFeedback.preprocessors = [GetGradesAtOnce if step is GetGrades else step
-                                             for step in GenerateFeedback.preprocessors.default()]
+                                             for step in config.GenerateFeedback.preprocessors]
     return config
 
 

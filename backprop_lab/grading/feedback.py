@@ -1,0 +1,203 @@
+"""The feedback pages: nbgrader's feedback template rendered by nbconvert, with what a student
+must not see withheld and what a submission put on it made inert.
+
+- Hidden tests stay hidden (hidden.py): `WithholdHiddenTests`, a step of nbgrader's
+  GenerateFeedback after GetGrades, reads each test cell's source from the gradebook, shows its
+  visible part, redacts its outputs and puts the hidden part's checks in the cell's metadata,
+  `backprop_lab.hidden_checks` (a list of {description, passed, diagnosis}), which the template
+  (templates/backprop_lab_feedback/) lists under the cell. Named checks plug in at
+  `WithholdHiddenTests.checks_for`; today each hidden part is one generic check.
+- Formulas are MathML made at build time (formulas.py): the page loads no script and nothing
+  from the network, and its Content-Security-Policy lets nothing run.
+- Student HTML (outputs, markdown answers, raw cells) goes through nh3 (safe_html.py).
+- A class renders fast (`FeedbackExporter`): code is highlighted and markdown rendered once per
+  distinct cell, and the finished page is not parsed again.
+"""
+import json
+import re
+from pathlib import Path
+
+import nbgrader
+from jinja2 import BytecodeCache, pass_context
+from nbconvert.exporters import HTMLExporter, html as nbconvert_html
+from nbconvert.filters.highlight import Highlight2HTML
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.api import Gradebook
+from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor
+from traitlets.config import Config
+
+from . import formulas, gradebook, hidden, safe_html
+from .exporters import ValidatedOnce
+
+TEMPLATE = "backprop_lab_feedback"
+TEMPLATES = Path(__file__).parent / "templates"
+_FORMGRADER = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader"
+
+
+def configure(config) -> None:
+    """GenerateFeedback's settings for our pages: the exporter, and hidden tests withheld after
+    the grades are read."""
+    config.GenerateFeedback.exporter_class = FeedbackExporter
+    config.GenerateFeedback.preprocessors = [GetGrades, WithholdHiddenTests, CSSHTMLHeaderPreprocessor]
+
+
+class WithholdHiddenTests(NbGraderPreprocessor):
+    """Each test cell as a student may see it: its visible part, its outputs redacted and the
+    checks of its hidden part (hidden.py). The hidden lines are the gradebook's, not markers
+    a submission could have changed."""
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        key = ("source cells", info["db_url"], info["assignment"], info["notebook"])
+        sources = gradebook.remembered(key, lambda: _source_cells(info))
+        secrets = hidden.secret_lines(list(sources.values()))
+        for cell in nb.cells:
+            cell.metadata.pop("backprop_lab", None)  # only this step writes there
+            if cell.cell_type != "code":
+                continue
+            part = _hidden_part_of(cell, sources)
+            if part is None:
+                cell.outputs = hidden.redacted(cell.outputs, secrets)
+                continue
+            checks = self.checks_for(cell, part)
+            cell.outputs = hidden.student_view(cell, part, checks, secrets)
+            cell.source = part.visible_source
+            cell.metadata["backprop_lab"] = {"hidden_checks": [vars(check) for check in checks]}
+        return nb, resources
+
+    def checks_for(self, cell, part: hidden.HiddenPart) -> list[hidden.Check]:
+        """The hidden part's checks, in the order they ran."""
+        meta = cell.metadata.get("nbgrader", {})
+        score, points = meta.get("score"), meta.get("points")
+        passed = score is not None and points is not None and float(score) >= float(points)
+        return hidden.generic_checks(meta.get("grade_id", "this cell"), hidden.outcome(cell, part, passed))
+
+
+def _source_cells(info):
+    """{cell name: source} of the notebook's locked and graded cells, as the gradebook has them."""
+    with Gradebook(info["db_url"]) as book:
+        notebook = book.find_notebook(info["notebook"], info["assignment"])
+        return {cell.name: cell.source for cell in notebook.source_cells}
+
+
+def _hidden_part_of(cell, sources):
+    meta = cell.metadata.get("nbgrader", {})
+    if meta.get("solution"):
+        return None  # a student's own code: whatever it contains is theirs
+    return hidden.hidden_part(sources.get(meta.get("grade_id"), cell.source))
+
+
+class PageExporter(HTMLExporter):
+    """nbconvert's HTML exporter on our feedback template, whatever the configuration says:
+    formulas as MathML, every student-provided fragment sanitized, no script."""
+
+    def __init__(self, config=None, **kwargs):
+        ours = Config()
+        ours.PageExporter.template_name = TEMPLATE
+        ours.PageExporter.extra_template_basedirs = [str(TEMPLATES), str(_FORMGRADER / "templates")]
+        # nbgrader's templates folder itself, for our template's {% extends 'feedback/...' %}; and its bootstrap.
+        ours.PageExporter.extra_template_paths = [str(_FORMGRADER / "templates"),
+                                                  str(_FORMGRADER / "static" / "node_modules" / "bootstrap" / "dist" / "css")]
+        ours.PageExporter.sanitize_html = True  # the templates then pass HTML outputs and raw cells to clean_html
+        merged = Config(config or {})
+        merged.merge(ours)
+        super().__init__(config=merged, **kwargs)
+
+    def default_filters(self):
+        yield from super().default_filters()
+        yield ("clean_html", safe_html.clean)
+
+    @pass_context
+    def markdown2html(self, context, source):
+        cell = context.get("cell", {})
+        path = context.get("resources", {}).get("metadata", {}).get("path", "")
+        html = formulas.markdown_to_html(source, attachments=cell.get("attachments", {}), embed_images=self.embed_images,
+                                         path=path, anchor_link_text=self.anchor_link_text,
+                                         exclude_anchor_links=self.exclude_anchor_links, **self.lexer_options)
+        return safe_html.clean(html)
+
+
+class FeedbackExporter(ValidatedOnce, PageExporter):
+    """The page exporter, lighter for a class of near-identical notebooks:
+    - code is highlighted and markdown rendered once per distinct cell, not once per student
+      (most cells are the release's own; highlighting was two thirds of a page's time);
+    - no BeautifulSoup pass over the finished page. On nbgrader's feedback template (classic
+      cells) that pass only gives images without one an alt text: done with a regular expression."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.rendered_markdown = {}
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        if not isinstance(self.filters.get("highlight_code"), _RememberedHighlight):
+            language = nb.metadata.get("language_info", {})
+            highlight = Highlight2HTML(pygments_lexer=language.get("pygments_lexer", language.get("name")), parent=self)
+            self.filters = {**self.filters, "highlight_code": _RememberedHighlight(highlight)}
+        original = nbconvert_html.BeautifulSoup
+        nbconvert_html.BeautifulSoup = _UnparsedPage
+        try:
+            page, resources = super().from_notebook_node(nb, resources, **kw)
+        finally:
+            nbconvert_html.BeautifulSoup = original
+        return _IMAGE_WITHOUT_ALT.sub(r'<img alt="No description has been provided for this image"', page), resources
+
+    def _create_environment(self):
+        environment = super()._create_environment()
+        environment.bytecode_cache = _COMPILED_TEMPLATES
+        return environment
+
+    @pass_context
+    def markdown2html(self, context, source):
+        # What else the rendering reads: the cell's attachments, and the folder if images are embedded.
+        cell, path = context.get("cell", {}), context.get("resources", {}).get("metadata", {}).get("path", "")
+        key = (source, json.dumps(cell.get("attachments", {}), sort_keys=True), path if self.embed_images else "")
+        if key not in self.rendered_markdown:
+            self.rendered_markdown[key] = super().markdown2html(context, source)
+        return self.rendered_markdown[key]
+
+
+class _RememberedHighlight:
+    """A highlight_code filter that highlights each distinct (source, language, metadata) once."""
+
+    def __init__(self, highlight):
+        self.highlight, self.seen = highlight, {}
+
+    def __call__(self, source, language=None, metadata=None):
+        key = (source, language, json.dumps(metadata, sort_keys=True, default=str))
+        if key not in self.seen:
+            self.seen[key] = self.highlight(source, language, metadata)
+        return self.seen[key]
+
+
+class _CompiledTemplates(BytecodeCache):
+    """Jinja's compiled templates, kept for every exporter of the process (nbgrader makes one per
+    assignment, and compiling the feedback templates costs more than rendering a page)."""
+
+    def __init__(self):
+        self.code = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED_TEMPLATES = _CompiledTemplates()
+
+
+class _UnparsedPage:
+    """Stands in for BeautifulSoup: selects nothing, gives the page back as it came."""
+
+    def __init__(self, page, features=None):
+        self.page = page
+
+    def select(self, selector):
+        return []
+
+    def __str__(self):
+        return self.page
+
+
+_IMAGE_WITHOUT_ALT = re.compile(r"<img(?![^>]*\balt=)")
