@@ -221,9 +221,19 @@ class StudentProcess:
             self._update_array(key, node, buffers, refs)
         for index, pairs in _as_list(reply.get("nodes")):
             self._update_node(refs.get(("m", index)), pairs, buffers, refs)
-        if "error" in reply:
-            raise _student_exception(reply["error"])
-        return self._decode(reply.get("value"), buffers, refs)
+        try:
+            if "error" in reply:
+                raise _student_exception(reply["error"])
+            return self._decode(reply.get("value"), buffers, refs)
+        finally:
+            self._forget(_as_list(reply.get("forgotten")))
+
+    def _forget(self, keys):
+        """Arrays the student side no longer holds: nothing to keep in step any more."""
+        for key in keys:
+            entry = self.tracked.pop(_key(key), None)
+            if entry is not None and self.tid_of.get(id(entry[0])) == _key(key):
+                del self.tid_of[id(entry[0])]
 
     def _learn(self, message):
         """Classes of new handles, and what student code printed, from a student-side message."""

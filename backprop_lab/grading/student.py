@@ -11,13 +11,13 @@ Arrays and tensors that cross are named for the rest of the test cell (("t", n) 
 sent them, ("s", n) when they came from here), so that a change made in place on either side is
 written into the other side's copy before the next request and after each reply.
 """
-import collections
 import contextlib
 import copy
 import itertools
 import signal
 import types
 import warnings
+import weakref
 
 import numpy as np
 import torch
@@ -70,11 +70,29 @@ class TestObject:
 
 class _Context:
     """What one request needs: references the test side understands (the cell's, and those of
-    this request's pickle), classes it must learn."""
+    this request's pickle), classes it must learn, and what the request received (held until
+    its reply says what became of it)."""
 
     def __init__(self, server):
-        self.refs = collections.ChainMap({}, server.known)
-        self.new_classes = {}
+        self.server, self.refs, self.new_classes, self.received = server, {}, {}, []
+
+    def name_of(self, value):
+        ref = self.refs.get(id(value))
+        return ref if ref is not None else self.server.name_of(value)
+
+
+class _Tracked:
+    """An array or tensor both sides know, held weakly: once student code lets go of it, the
+    test side is told to stop watching it."""
+
+    __slots__ = ("ref", "contents", "grad")
+
+    def __init__(self, server, key, obj):
+        self.ref = weakref.ref(obj, lambda _: server.dead.append(key))
+        self.note(obj)
+
+    def note(self, obj):
+        self.contents, self.grad = wire.array_bytes(obj), _grad_bytes(obj)
 
 
 class StudentServer:
@@ -86,9 +104,10 @@ class StudentServer:
         self.locked_classes = set()                  # ids of classes that locked cells defined
         self.counter = itertools.count(1)
         self.cell = None
-        self.tracked = {}                            # ("t"|"s", n) -> [array or tensor, bytes, grad bytes]
+        self.tracked = {}                            # ("t"|"s", n) -> _Tracked
         self.test_objects = {}                       # n -> TestObject
         self.known = {}                              # id() of those -> their name, for the test side
+        self.dead = []                               # tracked arrays student code let go of
         self.sent_names = {}                         # name -> what was last sent for it
 
     # -------------------------------------------------------------- the loop's entry points
@@ -112,7 +131,7 @@ class StudentServer:
             self.cell, self.tracked, self.test_objects, self.known = header.get("cell"), {}, {}, {}
         self._forget(header)
         context = _Context(self)
-        reply = {"seq": header.get("seq"), "arrays": [], "nodes": []}
+        reply = {"seq": header.get("seq"), "arrays": [], "nodes": [], "forgotten": []}
         previous_outputs, outputs = self.kernel.outputs, CellOutputs(self.output_bytes)
         self.kernel.outputs = outputs
         encoder = self._encoder(context)
@@ -132,6 +151,8 @@ class StudentServer:
                         reply["nodes"] = self._changed_nodes(nodes, encoder, context)
                 with _quiet():
                     reply["arrays"] = self._changed_arrays(encoder)
+            context.received.clear()
+            reply["forgotten"] = self._bury()
         except BaseException as error:  # noqa: B036 - whatever student code raised goes back to the test
             reply.pop("value", None)
             reply["error"] = _describe(error)
@@ -179,7 +200,7 @@ class StudentServer:
             if previous is not None and previous[0] is value and not _mutable_data(value):
                 continue
             as_data = _data_size(value) <= NAME_DATA_BYTES
-            probe = wire.DataEncoder({}, lambda v: self._handle(v, context))
+            probe = wire.DataEncoder(lambda value: None, lambda v: self._handle(v, context))
             node = probe.value(value) if as_data else self._handle(value, context)
             if previous is not None and previous[1:] == (node, probe.buffers):
                 continue
@@ -197,6 +218,7 @@ class StudentServer:
         context = _Context(self)
         encoder = self._encoder(context)
         cseq = next(self.counter)
+        context.received.append(args)
         header = {"callback": cseq, "op": op, "r": rid, "name": name, "args": encoder.value(args),
                   "arrays": self._changed_arrays(encoder), "classes": context.new_classes}
         held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
@@ -218,8 +240,26 @@ class StudentServer:
     # -------------------------------------------------------------- handles
 
     def _encoder(self, context):
-        return wire.DataEncoder(context.refs, lambda value: self._handle(value, context),
+        return wire.DataEncoder(context.name_of, lambda value: self._handle(value, context),
                                 track=lambda value: self._track_new(value, context))
+
+    def name_of(self, value):
+        """The name the test side knows `value` by, if it is a live tracked array or a test object."""
+        key = self.known.get(id(value))
+        if key is None:
+            return None
+        if key[0] == "r" or (tuple(key) in self.tracked and self.tracked[tuple(key)].ref() is value):
+            return key
+        return None
+
+    def _bury(self):
+        """The tracked arrays student code let go of, forgotten here; the test side is told."""
+        buried, self.dead = self.dead, []
+        for key in buried:
+            entry = self.tracked.get(key)
+            if entry is not None and entry.ref() is None:
+                del self.tracked[key]
+        return [list(key) for key in buried]
 
     def _handle(self, value, context):
         hid = self.handle_ids.get(id(value))
@@ -239,8 +279,9 @@ class StudentServer:
 
     def _track_new(self, value, context):
         sid = next(self.counter)
-        self.tracked[("s", sid)] = [value, wire.array_bytes(value), _grad_bytes(value)]
+        self.tracked[("s", sid)] = _Tracked(self, ("s", sid), value)
         self.known[id(value)] = ["s", sid]
+        context.received.append(value)  # alive at least until the reply is written
         return sid
 
     def _forget(self, header):
@@ -255,6 +296,7 @@ class StudentServer:
         obj = self._resolve(pid, buffers)
         if pid[0] in ("nd", "pt", "r"):
             self.known[id(obj)] = list(pid[1]) if pid[0] != "r" else ["r", pid[1]]
+            context.received.append(obj)  # changes student code makes to it are reported after the call
         return obj
 
     def _resolve(self, pid, buffers):
@@ -281,21 +323,21 @@ class StudentServer:
         key = tuple(key)
         array = np.frombuffer(buffers[index], dtype=np.dtype(dtype)).reshape(shape)
         entry = self.tracked.get(key)
-        if entry is not None and wire.write_into(entry[0], array.copy()):
-            target = entry[0]
-        else:
+        target = entry.ref() if entry is not None else None
+        if target is None or not wire.write_into(target, array.copy()):
             target = array.copy()
             if kind == "pt":
                 target = torch.from_numpy(target).to(wire.TORCH_DTYPES[pid[5]])
                 target = torch.nn.Parameter(target, requires_grad=pid[6]) if pid[7] else target.requires_grad_(pid[6])
-            entry = self.tracked[key] = [target, None, None]
-        entry[1], entry[2] = wire.array_bytes(target), _grad_bytes(target)
+            self.tracked[key] = _Tracked(self, key, target)
+        self.tracked[key].note(target)
         return target
 
     def _sync(self, changes, buffers):
         """Arrays the test process changed in place since it last sent or received them."""
         for key, index, dtype, shape in changes:
-            if tuple(key) in self.tracked:
+            entry = self.tracked.get(tuple(key))
+            if entry is not None and entry.ref() is not None:
                 self._receive_array(("nd", key, index, dtype, shape), buffers)
 
     def _watch(self, memo, context):
@@ -303,7 +345,7 @@ class StudentServer:
         they held, to tell afterwards which ones student code changed."""
         nodes = []
         for index, obj in memo.items():
-            if id(obj) not in context.refs:
+            if context.name_of(obj) is None:
                 context.refs[id(obj)] = ["m", index]
             state = _state(obj)
             if state is not None:
@@ -312,14 +354,16 @@ class StudentServer:
 
     def _changed_arrays(self, encoder):
         """[[key, {"v": contents, "grad": ...}] ...] for the tracked arrays changed in place here."""
-        contents_only = wire.DataEncoder({}, _refuse)
+        contents_only = wire.DataEncoder(lambda value: None, _refuse)
         contents_only.buffers = encoder.buffers
         changed = []
-        for key, entry in self.tracked.items():
-            target, contents, grad = entry
+        for key, entry in list(self.tracked.items()):
+            target = entry.ref()
+            if target is None:
+                continue
             now, now_grad = wire.array_bytes(target), _grad_bytes(target)
-            if now != contents or now_grad != grad:
-                entry[1], entry[2] = now, now_grad
+            if now != entry.contents or now_grad != entry.grad:
+                entry.contents, entry.grad = now, now_grad
                 plain = target.detach().clone() if isinstance(target, torch.Tensor) else np.array(target)
                 node = {"v": contents_only.value(plain)}
                 if isinstance(target, torch.Tensor) and target.is_leaf and target.grad is not None:
@@ -331,7 +375,7 @@ class StudentServer:
         """[[memo index, [[key, value] ...]] ...] for the containers and objects the test process
         sent whose contents student code rebound. Values that are not data (student objects) are
         marked "keep": the test's objects never receive a handle to student code."""
-        data_only = wire.DataEncoder(context.refs, _refuse, track=encoder.track)
+        data_only = wire.DataEncoder(context.name_of, _refuse, track=encoder.track)
         data_only.buffers = encoder.buffers
         changed = []
         for index, obj, signature in nodes:

@@ -90,15 +90,16 @@ def _exactly(sock, size):
 # ---------------------------------------------------------------- student -> test: data only
 
 class DataEncoder:
-    """JSON nodes for values in the student process. `refs` maps id() of objects the other side
-    knows to their reference; `handle` turns anything that is not data into a handle node;
-    `track`, if given, names each new array or tensor (the other side can then refer to it)."""
+    """JSON nodes for values in the student process. `name_of(value)` is the reference of an
+    object the other side knows (or None); `handle` turns anything that is not data into a
+    handle node; `track`, if given, names each new array or tensor (the other side can then
+    refer to it)."""
 
-    def __init__(self, refs: dict, handle, track=None):
-        self.refs, self.handle, self.track, self.buffers = refs, handle, track, []
+    def __init__(self, name_of, handle, track=None):
+        self.name_of, self.handle, self.track, self.buffers = name_of, handle, track, []
 
     def value(self, value, depth=0):
-        ref = self.refs.get(id(value))
+        ref = self.name_of(value)
         if ref is not None and not isinstance(value, (bool, int, float, str, type(None))):
             return {"$": "ref", "r": ref}
         if value is None or isinstance(value, bool):
