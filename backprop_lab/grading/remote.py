@@ -144,13 +144,48 @@ class _Member:
 
 def _ask(proxy, op, payload=_NOTHING, **fields):
     process, hid = object.__getattribute__(proxy, "_bpl_remote")
-    return process.request(op, payload, h=hid, **fields)
+    if op != "getattr":
+        return process.request(op, payload, h=hid, **fields)
+    # Reading attributes runs no student code (short of properties): a student object read
+    # twice between calls (`layer.linear.weight`, then `layer.linear.bias`) is asked for once.
+    known = process.attributes.get((hid, fields["name"]))
+    if known is not None:
+        return known
+    value = process.request(op, payload, h=hid, **fields)
+    if isinstance(value, Proxy):
+        process.attributes[(hid, fields["name"])] = value
+    return value
 
 
 def _text(value):
     if not isinstance(value, str):
         raise StudentProcessError("repr() of a student object must be a string")
     return value
+
+
+class _Refs:
+    """What a reply may refer to: the cell's tracked arrays, the test's objects student code
+    holds, and this request's pickled objects (by memo index)."""
+
+    def __init__(self, process, memo):
+        self.process, self.memo = process, memo
+
+    def __getitem__(self, key):
+        kind = key[0]
+        if kind in ("t", "s"):
+            return self.process.tracked[key][0]
+        if kind == "r":
+            return self.process.reverse[key[1]]
+        return self.memo[key]
+
+    def __setitem__(self, key, value):
+        pass  # an array the student side names: recorded by the tracking callback
+
+    def get(self, key, default=None):
+        try:
+            return self[key]
+        except (KeyError, TypeError, IndexError):
+            return default
 
 
 class StudentProcess:
@@ -167,12 +202,14 @@ class StudentProcess:
         self.tid_of, self.next_tid = {}, 0
         self.reverse, self.reverse_ids = {}, {}  # n -> an object of the test that student code may call
         self.locked = {}                    # name -> what a locked cell bound it to (the test's own)
+        self.attributes = {}                # (handle, name) -> a student object read since the last call
 
     def new_cell(self, deadline):
         """A new test (or locked) cell: arrays and objects sent from now on belong to this cell."""
         self.cell += 1
         self.deadline = deadline
         self.tracked, self.tid_of, self.reverse, self.reverse_ids = {}, {}, {}, {}
+        self.attributes.clear()
 
     def bind_names(self, namespace: dict, owned: set, check: bool) -> list:
         """Bind in `namespace` the names student cells defined (not those the test side owns);
@@ -202,18 +239,14 @@ class StudentProcess:
             data, memo = wire.dumps(payload, lambda obj: self._persistent_id(obj, buffers))
             header["payload"] = len(buffers)
             buffers.append(data)
+        if op not in ("getattr", "setattr"):  # student code may run: what was read before may have changed
+            self.attributes.clear()
         reply, reply_buffers = self._exchange(header, buffers)
-        refs = self._refs()
-        refs.update({("m", index): obj for index, obj in memo.values()})
+        refs = _Refs(self, {("m", index): obj for index, obj in memo.values()})
         try:
             return self._outcome(reply, reply_buffers, refs)
         except wire.WireError as error:
             raise StudentProcessError(f"the student process sent a malformed reply ({error})") from None
-
-    def _refs(self):
-        refs = {key: entry[0] for key, entry in self.tracked.items()}
-        refs.update({("r", rid): obj for rid, obj in self.reverse.items()})
-        return refs
 
     def _outcome(self, reply, buffers, refs):
         self._learn(reply)
@@ -293,7 +326,7 @@ class StudentProcess:
         is refused. The test's errors go back without their details."""
         answer, out = {"answer": message.get("callback")}, []
         try:
-            refs = self._refs()
+            refs = _Refs(self, {})
             self._learn(message)
             for key, node in _as_list(message.get("arrays")):
                 self._update_array(key, node, buffers, refs)

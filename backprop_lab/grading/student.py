@@ -349,7 +349,7 @@ class StudentServer:
                 context.refs[id(obj)] = ["m", index]
             state = _state(obj)
             if state is not None:
-                nodes.append((index, obj, _signature(state)))
+                nodes.append((index, obj, _signature(obj, state)))
         return nodes
 
     def _changed_arrays(self, encoder):
@@ -380,7 +380,7 @@ class StudentServer:
         changed = []
         for index, obj, signature in nodes:
             state = _state(obj)
-            if state is None or _signature(state) == signature:
+            if state is None or _signature(obj, state) == signature:
                 continue
             pairs = []
             for key, value in (state.items() if isinstance(state, dict) else enumerate(state)):
@@ -446,9 +446,13 @@ def _state(obj):
     return getattr(obj, "__dict__", None)
 
 
-def _signature(state):
+def _signature(obj, state):
+    """What to compare to tell that student code rebound something in `state` (a generator's
+    state is rebuilt on every read: its values are compared)."""
+    if isinstance(obj, (np.random.Generator, np.random.RandomState)):
+        return repr(state)
     items = state.items() if isinstance(state, dict) else enumerate(state)
-    return [(key, id(value) if not isinstance(value, dict) else repr(value)) for key, value in items]
+    return [(key, id(value)) for key, value in items]
 
 
 def _grad_bytes(target):

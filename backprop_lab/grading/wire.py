@@ -192,7 +192,7 @@ def decode(node, buffers: list, refs: dict, handle, track=None, depth=0):
     if kind == "ref":
         try:
             return refs[_hashable(node.get("r"))]
-        except (KeyError, TypeError):
+        except (KeyError, TypeError, IndexError):
             raise WireError("a reference to nothing the test process sent") from None
     if kind == "h":
         return handle(node)
