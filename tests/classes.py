@@ -75,6 +75,17 @@ def grade_with_backprop_lab(scratch, *args):
     return done, scores
 
 
+def diagnoses_of(scratch):
+    """{(student, assignment): {cell: [diagnosis, ...]}} from cell_results.csv, for cells with a failed
+    check or an error."""
+    found = {}
+    with open(scratch / "cell_results.csv") as f:
+        for row in csv.DictReader(f):
+            if row.get("diagnoses"):
+                found.setdefault((row["student"], row["assignment"]), {})[row["cell"]] = row["diagnoses"].split("; ")
+    return found
+
+
 def grade_with_nbgrader(scratch, shards=2):
     """Stock `nbgrader autograde`, one notebook at a time, so the class is split over `shards`
     copies of the course graded side by side. Same return shape as grade_with_backprop_lab."""

@@ -5,8 +5,8 @@ points exactly on the cells that test what it got wrong. The whole corpus is gra
 import pytest
 
 from backprop_lab import course
-from classes import grade_with_backprop_lab, scratch_class, student_notebook
-from conftest import ROOT, fairness_rows
+from classes import diagnoses_of, grade_with_backprop_lab, scratch_class, student_notebook
+from conftest import ROOT, diagnosis_rows, fairness_rows
 from variants import variants
 
 ASSIGNMENTS = [a for a in course.written_assignments(ROOT) if variants(a.name)]
@@ -16,17 +16,19 @@ CASES = [(a, v) for a in ASSIGNMENTS for v in variants(a.name)]
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """grade(assignment) -> {variant: {test cell: (score, max)}}, grading each assignment's
-    variants once, in one batch (so `-k <assignment>` grades only that assignment)."""
+    variants once, in one batch (so `-k <assignment>` grades only that assignment);
+    grade(assignment, diagnoses=True) -> {variant: {test cell: [diagnosis, ...]}} of that batch."""
     cache = {}
 
-    def grade(assignment):
+    def grade(assignment, diagnoses=False):
         if assignment.name not in cache:
             submissions = {(v.name, assignment.name): student_notebook(assignment, v)
                            for v in variants(assignment.name)}
             scratch = scratch_class(tmp_path_factory.mktemp(assignment.name) / "course", submissions)
             _, scores = grade_with_backprop_lab(scratch, "--timeout", "30")
-            cache[assignment.name] = {student: cells for (student, _), cells in scores.items()}
-        return cache[assignment.name]
+            cache[assignment.name] = ({student: cells for (student, _), cells in scores.items()},
+                                      {student: cells for (student, _), cells in diagnoses_of(scratch).items()})
+        return cache[assignment.name][1 if diagnoses else 0]
 
     return grade
 
@@ -53,3 +55,28 @@ def test_variant_scores_as_expected(graded, assignment, variant):
     else:
         assert lost == variant.lose, (f"mistake {variant.name} should lose points on {sorted(variant.lose)},"
                                       f" lost on {sorted(lost)}")
+
+
+MISTAKES = [(a, v) for a, v in CASES if not v.correct]
+
+
+def test_every_mistake_names_its_diagnosis():
+    unnamed = [f"{a.name}/{v.name}" for a, v in MISTAKES if not v.diagnosis]
+    assert not unnamed, f"mistake files without a '# diagnosis: <name>' line: {unnamed}"
+
+
+def test_mistakes_get_their_diagnosis(graded):
+    """Each mistake's failed cells name what went wrong (the first line of a failed check, parsed
+    from the autograded notebook into cell_results.csv): at least 80 % of the mistakes get the
+    diagnosis their file names in at least one failed cell, and every failed cell has one."""
+    hits = 0
+    for assignment, variant in MISTAKES:
+        cells = graded(assignment, diagnoses=True).get(variant.name, {})
+        named = sorted({d for found in cells.values() for d in found})
+        hit = variant.diagnosis in named
+        hits += hit
+        diagnosis_rows.append((assignment.name, variant.name, variant.diagnosis, named, hit))
+        lost = {cell for cell, (score, top) in graded(assignment)[variant.name].items() if score != top}
+        assert lost <= set(cells), f"{variant.name}: cells lost points without a diagnosis: {sorted(lost - set(cells))}"
+    ratio = hits / len(MISTAKES)
+    assert ratio >= 0.8, f"only {hits} of {len(MISTAKES)} mistakes ({ratio:.0%}) get their diagnosis"

@@ -5,6 +5,7 @@ exercise cell gets the reference solution, so a mistake variant differs in one i
 
     \"\"\"What this variant is, and why a student would write it.\"\"\"
     # lose: test_mse_backward test_mse_any_shape     <- omitted for a correct variant
+    # diagnosis: constant_factor                      <- what a failed check should name (mistakes)
     # %% mse_loss                                     <- grade_id of the cell to replace
     class MSELoss:
         ...
@@ -17,6 +18,7 @@ import nbformat
 
 CELL_HEADER = re.compile(r"^# %% (\S+)\s*$", re.M)
 LOSE_LINE = re.compile(r"^# lose:(.*)$", re.M)
+DIAGNOSIS_LINE = re.compile(r"^# diagnosis:\s*(\S+)\s*$", re.M)
 MARKER_LINE = re.compile(r"^\s*### (BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*\n", re.M)
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
@@ -27,6 +29,7 @@ class Variant:
     name: str
     cells: dict          # grade_id -> source that replaces the student's cell
     lose: frozenset      # grade_ids of the test cells that must lose points (empty: full marks)
+    diagnosis: str = ""  # the diagnosis (backprop_lab.checks) a failed cell should name
 
     @property
     def correct(self):
@@ -40,7 +43,9 @@ def load(path):
     cells = {grade_id: body.strip("\n") + "\n" for grade_id, body in zip(pieces[1::2], pieces[2::2])}
     if not cells:
         raise ValueError(f"{path}: no '# %% <grade_id>' cell")
-    return Variant(Path(path).stem, cells, frozenset(lose.group(1).split()) if lose else frozenset())
+    diagnosis = DIAGNOSIS_LINE.search(text)
+    return Variant(Path(path).stem, cells, frozenset(lose.group(1).split()) if lose else frozenset(),
+                   diagnosis.group(1) if diagnosis else "")
 
 
 def variants(assignment_name):

@@ -331,11 +331,28 @@ def _cell_rows(root, submissions):
     rows = []
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as book:
         for s in submissions:
+            failed = _failed_checks(root, s)
             for grade in sorted(_grades(book, s), key=lambda g: g.name):
+                checks = failed.get(grade.name, [])
                 rows.append({"student": s.student, "assignment": s.assignment.name, "cell": grade.name,
                              "score": grade.score, "max_score": grade.max_score,
-                             "needs_manual_grade": grade.needs_manual_grade})
+                             "needs_manual_grade": grade.needs_manual_grade,
+                             "failed_checks": "; ".join(c["description"] for c in checks),
+                             "diagnoses": "; ".join(c["diagnosis"] for c in checks)})
     return rows
+
+
+def _failed_checks(root, s):
+    """{cell: failed checks and their diagnoses}, read from the autograded notebook's errors."""
+    from .. import checks
+
+    if s.zeroed:
+        return {}
+    path = root / "autograded" / s.student / s.assignment.name / f"{s.assignment.notebook}.ipynb"
+    try:
+        return checks.cell_failures(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, AttributeError, TypeError):
+        return {}
 
 
 def _grades(book, s):

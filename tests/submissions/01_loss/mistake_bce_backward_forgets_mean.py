@@ -1,5 +1,6 @@
 """Averages in forward but forgets the 1/N in backward."""
 # lose: test_bce_backward test_bce_any_shape test_bce_extremes
+# diagnosis: sum_not_mean
 # %% bce_loss
 class BCELoss:
     def forward(self, p, target):

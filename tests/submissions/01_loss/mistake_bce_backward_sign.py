@@ -1,5 +1,6 @@
 """Drops the leading minus of the loss when differentiating: (t - p) / (p (1 - p)) / N."""
 # lose: test_bce_backward test_bce_any_shape test_bce_extremes
+# diagnosis: wrong_sign
 # %% bce_loss
 class BCELoss:
     def forward(self, p, target):

@@ -1,5 +1,6 @@
 """Clips p to [1e-4, 1 - 1e-4] "for stability", which changes the loss near 0 and 1."""
 # lose: test_bce_extremes
+# diagnosis: wrong_value
 # %% bce_loss
 class BCELoss:
     def forward(self, p, target):

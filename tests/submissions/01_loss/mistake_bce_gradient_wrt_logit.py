@@ -1,5 +1,6 @@
 """Returns the famous (p - t) / N, which is the gradient with respect to the logit, not p."""
 # lose: test_bce_backward test_bce_any_shape test_bce_extremes
+# diagnosis: wrong_value
 # %% bce_loss
 class BCELoss:
     def forward(self, p, target):

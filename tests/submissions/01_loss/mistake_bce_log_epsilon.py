@@ -1,5 +1,6 @@
 """Adds 1e-3 inside the logarithms to avoid log(0), which biases every value."""
 # lose: test_bce_forward test_bce_backward test_bce_any_shape test_bce_extremes
+# diagnosis: wrong_value
 # %% bce_loss
 class BCELoss:
     def forward(self, p, target):

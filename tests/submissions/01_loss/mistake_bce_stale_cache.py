@@ -1,5 +1,6 @@
 """Stores p and target in the constructor's slots only once, so backward ignores later batches."""
 # lose: test_bce_state
+# diagnosis: stale_cache
 # %% bce_loss
 class BCELoss:
     def __init__(self):

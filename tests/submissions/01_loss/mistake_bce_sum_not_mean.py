@@ -1,5 +1,6 @@
 """Sums the cross-entropy terms instead of averaging them."""
 # lose: test_bce_forward test_bce_backward test_bce_any_shape test_bce_extremes
+# diagnosis: sum_not_mean
 # %% bce_loss
 class BCELoss:
     def forward(self, p, target):

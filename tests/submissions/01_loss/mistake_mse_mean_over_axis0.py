@@ -1,5 +1,6 @@
 """Takes the mean over the batch axis only, returning one loss per column."""
 # lose: test_mse_forward test_mse_backward test_mse_any_shape
+# diagnosis: incomplete_reduction
 # %% mse_loss
 class MSELoss:
     def forward(self, y, target):

@@ -1,6 +1,7 @@
 """Saves memory with an in-place subtraction, which overwrites the caller's y (and so breaks
 the visible gradient check, which reuses y)."""
 # lose: test_mse_backward test_mse_state
+# diagnosis: modified_input
 # %% mse_loss
 class MSELoss:
     def forward(self, y, target):

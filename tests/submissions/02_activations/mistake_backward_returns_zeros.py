@@ -2,6 +2,7 @@
 (the student stopped after forward). Keeps the forward cells, loses every cell that checks a
 backward pass, the state cells included."""
 # lose: test_tanh_backward test_tanh_any_shape test_tanh_state test_sigmoid_backward test_sigmoid_any_shape test_sigmoid_saturation test_sigmoid_state test_relu_backward test_relu_any_shape test_relu_at_zero test_relu_state
+# diagnosis: zeros
 # %% tanh_layer
 class Tanh:
     def forward(self, x):

@@ -1,5 +1,6 @@
 """Stores the mask on the class (ReLU.mask) instead of the object, so all ReLU layers share one cache."""
 # lose: test_relu_state
+# diagnosis: shared_cache
 # %% relu_layer
 class ReLU:
     mask = None

@@ -1,5 +1,6 @@
 """Uses x >= 0 for the mask, so ReLU'(0) = 1 instead of the convention ReLU'(0) = 0."""
 # lose: test_relu_at_zero
+# diagnosis: wrong_value
 # %% relu_layer
 class ReLU:
     def forward(self, x):

@@ -1,5 +1,6 @@
 """Caches the output and tests y >= 0, which is true everywhere: the gradient is never blocked."""
 # lose: test_relu_backward test_relu_any_shape test_relu_at_zero test_relu_state
+# diagnosis: returns_input
 # %% relu_layer
 class ReLU:
     def forward(self, x):

@@ -1,5 +1,6 @@
 """Zeroes the negative entries of x in place and returns x itself."""
 # lose: test_relu_state
+# diagnosis: modified_input
 # %% relu_layer
 class ReLU:
     def forward(self, x):

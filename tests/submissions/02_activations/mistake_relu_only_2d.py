@@ -1,5 +1,6 @@
 """Loops over rows and columns, so it only works for 2-D batches (not vectors or 3-D arrays)."""
 # lose: test_relu_any_shape
+# diagnosis: error
 # %% relu_layer
 class ReLU:
     def forward(self, x):

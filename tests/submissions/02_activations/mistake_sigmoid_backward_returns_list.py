@@ -1,5 +1,6 @@
 """Builds the gradient with a list comprehension over rows and forgets to turn it back into an array."""
 # lose: test_sigmoid_backward test_sigmoid_any_shape test_sigmoid_saturation test_sigmoid_state
+# diagnosis: wrong_type
 # %% sigmoid_layer
 class Sigmoid:
     def forward(self, x):

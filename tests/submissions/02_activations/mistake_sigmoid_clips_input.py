@@ -1,5 +1,6 @@
 """Clips x to [-5, 5] "to avoid overflow in exp", which flattens the sigmoid for large |x|."""
 # lose: test_sigmoid_saturation
+# diagnosis: wrong_value
 # %% sigmoid_layer
 class Sigmoid:
     def forward(self, x):

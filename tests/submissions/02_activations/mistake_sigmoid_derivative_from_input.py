@@ -1,5 +1,6 @@
 """Caches the input and applies the output formula y (1 - y) to it: x (1 - x)."""
 # lose: test_sigmoid_backward test_sigmoid_any_shape test_sigmoid_saturation test_sigmoid_state
+# diagnosis: derivative_at_wrong_point
 # %% sigmoid_layer
 class Sigmoid:
     def forward(self, x):

@@ -1,5 +1,6 @@
 """Computes the cached output only on the first call, so backward stays stuck on the first batch."""
 # lose: test_sigmoid_state
+# diagnosis: stale_cache
 # %% sigmoid_layer
 class Sigmoid:
     def __init__(self):

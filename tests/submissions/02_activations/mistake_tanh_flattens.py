@@ -1,5 +1,6 @@
 """Works on x.ravel() to make the maths one-dimensional and returns the flat arrays."""
 # lose: test_tanh_forward test_tanh_backward test_tanh_any_shape test_tanh_state
+# diagnosis: flattened
 # %% tanh_layer
 class Tanh:
     def forward(self, x):

@@ -1,6 +1,7 @@
 """Returns the local derivative f'(x) and forgets to multiply by the upstream gradient dy
 (it would pass a check with dy = all ones)."""
 # lose: test_tanh_backward test_tanh_any_shape test_tanh_state
+# diagnosis: ignores_upstream
 # %% tanh_layer
 class Tanh:
     def forward(self, x):

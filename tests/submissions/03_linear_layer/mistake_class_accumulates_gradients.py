@@ -1,5 +1,6 @@
 """Adds each new gradient to the previous one (grad_W += dW) instead of replacing it."""
 # lose: test_linear_class_second_backward
+# diagnosis: accumulated
 # %% linear_class
 class Linear:
     def __init__(self, in_features, out_features):

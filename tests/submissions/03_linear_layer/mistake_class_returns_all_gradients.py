@@ -1,5 +1,6 @@
 """backward returns (dx, dW, db) instead of dx alone."""
 # lose: test_linear_class_backward
+# diagnosis: wrong_type
 # %% linear_class
 class Linear:
     def __init__(self, in_features, out_features):

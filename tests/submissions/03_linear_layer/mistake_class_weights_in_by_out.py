@@ -1,5 +1,6 @@
 """Its own convention: W of shape (in, out) and forward x @ W + b; breaks with the course's W."""
 # lose: test_linear_class_attributes test_linear_class_forward test_linear_class_backward test_linear_class_second_backward
+# diagnosis: transposed
 # %% linear_class
 class Linear:
     def __init__(self, in_features, out_features):

@@ -1,5 +1,6 @@
 """db = mean of dy over the batch instead of the sum (the 1/n belongs to the loss, not the layer)."""
 # lose: test_linear_backward_db test_linear_class_backward
+# diagnosis: mean_not_sum
 # %% linear_backward
 def linear_backward(dy, x, W, b):
     dy2, x2 = np.atleast_2d(dy), np.atleast_2d(x)

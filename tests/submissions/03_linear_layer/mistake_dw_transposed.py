@@ -1,5 +1,6 @@
 """dW = x.T @ dy: the transpose of the right answer, shape (in, out) instead of (out, in)."""
 # lose: test_linear_backward_dw test_linear_backward_single_sample test_linear_class_backward
+# diagnosis: transposed
 # %% linear_backward
 def linear_backward(dy, x, W, b):
     dy2, x2 = np.atleast_2d(dy), np.atleast_2d(x)

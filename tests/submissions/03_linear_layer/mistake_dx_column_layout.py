@@ -1,5 +1,6 @@
 """dx = W.T @ dy.T, the column-vector formula of a textbook: right numbers, shape (in, n)."""
 # lose: test_linear_backward_dx test_linear_backward_single_sample test_linear_class_backward
+# diagnosis: transposed
 # %% linear_backward
 def linear_backward(dy, x, W, b):
     dy2, x2 = np.atleast_2d(dy), np.atleast_2d(x)

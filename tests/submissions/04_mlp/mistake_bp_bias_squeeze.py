@@ -1,5 +1,6 @@
 """Stores the bias gradient as torch.squeeze(delta), as for one example, instead of summing delta over the batch: right for a batch of one only."""
 # lose: test_backprop_one_hidden test_backprop_deeper test_backprop_mnist test_backprop_inputs_unchanged
+# diagnosis: incomplete_reduction
 # %% backpropagation
 def backpropagation(model, y_true, y_pred):
     with torch.no_grad():

@@ -1,5 +1,6 @@
 """Uses the layer's own activation a[l] instead of its input a[l-1] in dL/dW."""
 # lose: test_backprop_one_hidden test_backprop_deeper test_backprop_mnist test_backprop_batch_of_one test_backprop_inputs_unchanged
+# diagnosis: wrong_shape
 # %% backpropagation
 def backpropagation(model, y_true, y_pred):
     with torch.no_grad():

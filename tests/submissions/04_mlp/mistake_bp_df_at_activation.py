@@ -1,5 +1,6 @@
 """Evaluates the derivative at the activation a[l] instead of the pre-activation z[l]."""
 # lose: test_backprop_one_hidden test_backprop_deeper test_backprop_mnist test_backprop_batch_of_one test_backprop_inputs_unchanged
+# diagnosis: derivative_at_wrong_point
 # %% backpropagation
 def backpropagation(model, y_true, y_pred):
     with torch.no_grad():

@@ -1,5 +1,6 @@
 """Writes dL/dW as a[l-1].T @ delta (the A^T Delta of books that store W as (in, out))."""
 # lose: test_backprop_one_hidden test_backprop_deeper test_backprop_mnist test_backprop_batch_of_one test_backprop_inputs_unchanged
+# diagnosis: transposed
 # %% backpropagation
 def backpropagation(model, y_true, y_pred):
     with torch.no_grad():

@@ -1,5 +1,6 @@
 """Divides the loss gradient by the batch size, as for a mean, although the loss is a sum."""
 # lose: test_backprop_one_hidden test_backprop_deeper test_backprop_mnist test_backprop_inputs_unchanged
+# diagnosis: mean_not_sum
 # %% backpropagation
 def backpropagation(model, y_true, y_pred):
     with torch.no_grad():

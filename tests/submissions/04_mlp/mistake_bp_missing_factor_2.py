@@ -1,5 +1,6 @@
 """Forgets the 2 of d(e**2)/de at the output."""
 # lose: test_backprop_one_hidden test_backprop_deeper test_backprop_mnist test_backprop_batch_of_one test_backprop_inputs_unchanged
+# diagnosis: constant_factor
 # %% backpropagation
 def backpropagation(model, y_true, y_pred):
     with torch.no_grad():

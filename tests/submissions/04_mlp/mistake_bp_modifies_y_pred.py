@@ -1,5 +1,6 @@
 """Subtracts y_true in place from y_pred.detach(), which shares y_pred's memory: values right, y_pred (and model.a[L]) overwritten."""
 # lose: test_backprop_inputs_unchanged
+# diagnosis: modified_input
 # %% backpropagation
 def backpropagation(model, y_true, y_pred):
     with torch.no_grad():

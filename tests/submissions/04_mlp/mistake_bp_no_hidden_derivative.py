@@ -1,5 +1,6 @@
 """Passes delta back through the weights but forgets f' of the hidden layers."""
 # lose: test_backprop_one_hidden test_backprop_deeper test_backprop_mnist test_backprop_batch_of_one test_backprop_inputs_unchanged
+# diagnosis: missing_term
 # %% backpropagation
 def backpropagation(model, y_true, y_pred):
     with torch.no_grad():

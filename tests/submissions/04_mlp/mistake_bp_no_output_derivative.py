@@ -1,5 +1,6 @@
 """Forgets that the output layer has a tanh too: delta_L = 2 (y_pred - y_true)."""
 # lose: test_backprop_one_hidden test_backprop_deeper test_backprop_mnist test_backprop_batch_of_one test_backprop_inputs_unchanged
+# diagnosis: missing_term
 # %% backpropagation
 def backpropagation(model, y_true, y_pred):
     with torch.no_grad():

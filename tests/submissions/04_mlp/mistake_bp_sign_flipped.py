@@ -1,5 +1,6 @@
 """Differentiates (y_true - y_pred)**2 as 2 (y_true - y_pred), losing the minus sign."""
 # lose: test_backprop_one_hidden test_backprop_deeper test_backprop_mnist test_backprop_batch_of_one test_backprop_inputs_unchanged
+# diagnosis: wrong_sign
 # %% backpropagation
 def backpropagation(model, y_true, y_pred):
     with torch.no_grad():

@@ -1,5 +1,6 @@
 """Stops the loop one layer early (range(L, 1, -1)), so dL_dw[1] and dL_db[1] are never set."""
 # lose: test_backprop_one_hidden test_backprop_deeper test_backprop_mnist test_backprop_batch_of_one test_backprop_inputs_unchanged
+# diagnosis: wrong_type
 # %% backpropagation
 def backpropagation(model, y_true, y_pred):
     with torch.no_grad():

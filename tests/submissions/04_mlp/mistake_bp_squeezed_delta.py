@@ -1,5 +1,6 @@
 """Squeezes the output error to drop 'the extra dimension': fine for batches, breaks a batch of one."""
 # lose: test_backprop_batch_of_one
+# diagnosis: error
 # %% backpropagation
 def backpropagation(model, y_true, y_pred):
     with torch.no_grad():

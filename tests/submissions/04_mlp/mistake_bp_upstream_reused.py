@@ -1,5 +1,6 @@
 """Never updates delta inside the loop: every hidden layer starts again from the output layer's delta (right for one hidden layer only)."""
 # lose: test_backprop_deeper
+# diagnosis: wrong_value
 # %% backpropagation
 def backpropagation(model, y_true, y_pred):
     with torch.no_grad():

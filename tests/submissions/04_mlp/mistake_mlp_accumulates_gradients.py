@@ -1,5 +1,6 @@
 """Adds each backward's gradients to the previous ones, like PyTorch's .grad, so a second batch keeps the first batch's gradients."""
 # lose: test_mlp_state
+# diagnosis: accumulated
 # %% mlp
 class MLP:
     def __init__(self, in_features, hidden_size1, hidden_size2, out_features):

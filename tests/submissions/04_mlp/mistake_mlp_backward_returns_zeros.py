@@ -2,6 +2,7 @@
 grad_W / grad_b is zeros of the right shape. Keeps the forward cell, loses every cell that checks
 backward (the state cell included)."""
 # lose: test_mlp_backward_dx test_mlp_grads_fc3 test_mlp_grads_fc2 test_mlp_grads_fc1 test_mlp_batch_of_one test_mlp_state
+# diagnosis: zeros
 # %% mlp
 class MLP:
     def __init__(self, in_features, hidden_size1, hidden_size2, out_features):

@@ -1,5 +1,6 @@
 """Backward forgets the second tanh: the gradient goes from fc3 straight into fc2."""
 # lose: test_mlp_backward_dx test_mlp_grads_fc2 test_mlp_grads_fc1 test_mlp_batch_of_one test_mlp_state
+# diagnosis: missing_term
 # %% mlp
 class MLP:
     def __init__(self, in_features, hidden_size1, hidden_size2, out_features):

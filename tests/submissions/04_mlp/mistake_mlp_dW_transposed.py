@@ -1,5 +1,6 @@
 """Computes the weight gradients by hand as input.T @ delta, the transpose of W's shape (it would pass on square layers)."""
 # lose: test_mlp_grads_fc3 test_mlp_grads_fc2 test_mlp_grads_fc1 test_mlp_batch_of_one test_mlp_state
+# diagnosis: transposed
 # %% mlp
 class MLP:
     def __init__(self, in_features, hidden_size1, hidden_size2, out_features):

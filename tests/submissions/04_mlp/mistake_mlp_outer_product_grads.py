@@ -1,5 +1,6 @@
 """Writes the single-example formulas by hand (np.outer, ravel): right for a batch of one only."""
 # lose: test_mlp_grads_fc3 test_mlp_grads_fc2 test_mlp_grads_fc1 test_mlp_state
+# diagnosis: incomplete_reduction
 # %% mlp
 class MLP:
     def __init__(self, in_features, hidden_size1, hidden_size2, out_features):

@@ -1,5 +1,6 @@
 """Squeezes the output to "drop the extra axis": a batch of one, or a network with one output (the worked example), loses an axis."""
 # lose: test_mlp_forward test_mlp_batch_of_one
+# diagnosis: flattened
 # %% mlp
 class MLP:
     def __init__(self, in_features, hidden_size1, hidden_size2, out_features):

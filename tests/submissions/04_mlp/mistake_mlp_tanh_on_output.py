@@ -1,5 +1,6 @@
 """Puts a tanh after fc3 too (and backpropagates through it), as if every layer had an activation."""
 # lose: test_mlp_forward test_mlp_backward_dx test_mlp_grads_fc3 test_mlp_grads_fc2 test_mlp_grads_fc1 test_mlp_batch_of_one test_mlp_state
+# diagnosis: wrong_value
 # %% mlp
 class MLP:
     def __init__(self, in_features, hidden_size1, hidden_size2, out_features):

@@ -2,6 +2,7 @@
 everywhere, MLP.backward returns ones and sets every grad_W / grad_b to ones, backpropagation
 stores ones shaped like each weight and bias. Input-independent: 0 on every autograded cell."""
 # lose: test_mlp_forward test_mlp_backward_dx test_mlp_grads_fc3 test_mlp_grads_fc2 test_mlp_grads_fc1 test_mlp_batch_of_one test_mlp_state test_backprop_one_hidden test_backprop_deeper test_backprop_mnist test_backprop_batch_of_one test_backprop_inputs_unchanged
+# diagnosis: constant
 # %% mlp
 class MLP:
     def __init__(self, in_features, hidden_size1, hidden_size2, out_features):

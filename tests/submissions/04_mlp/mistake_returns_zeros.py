@@ -4,6 +4,7 @@ backpropagation stores zero tensors shaped like each weight and bias. Right shap
 touched: it must score 0 on every autograded cell ("state" and "inputs unchanged" included).
 (The written derivations are graded by hand and are not part of this evidence.)"""
 # lose: test_mlp_forward test_mlp_backward_dx test_mlp_grads_fc3 test_mlp_grads_fc2 test_mlp_grads_fc1 test_mlp_batch_of_one test_mlp_state test_backprop_one_hidden test_backprop_deeper test_backprop_mnist test_backprop_batch_of_one test_backprop_inputs_unchanged
+# diagnosis: zeros
 # %% mlp
 class MLP:
     def __init__(self, in_features, hidden_size1, hidden_size2, out_features):

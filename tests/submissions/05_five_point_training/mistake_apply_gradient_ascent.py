@@ -1,6 +1,7 @@
 """Adds the gradient instead of subtracting it. Training then climbs the loss, so the five points
 are not fitted either."""
 # lose: test_apply_gradients test_train_converges
+# diagnosis: wrong_sign
 # %% neural_network
 class NeuralNetwork:
     def __init__(self, input_size, output_size, hidden_sizes):

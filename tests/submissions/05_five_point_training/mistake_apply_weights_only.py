@@ -1,6 +1,7 @@
 """Updates the weights and forgets the biases. Without moving biases the network cannot fit the
 five points either."""
 # lose: test_apply_gradients test_train_converges
+# diagnosis: returns_input
 # %% neural_network
 class NeuralNetwork:
     def __init__(self, input_size, output_size, hidden_sizes):

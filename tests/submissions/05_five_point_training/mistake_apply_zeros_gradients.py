@@ -1,5 +1,6 @@
 """Resets the stored gradients to zero after the step, as if it were also zero_grad()."""
 # lose: test_apply_gradients
+# diagnosis: modified_input
 # %% neural_network
 class NeuralNetwork:
     def __init__(self, input_size, output_size, hidden_sizes):

@@ -1,6 +1,7 @@
 """Adds the new gradients to the stored ones (as PyTorch does) instead of replacing them. In
 training the summed-up gradients make the steps grow until the fit fails."""
 # lose: test_network_backward_state test_train_converges
+# diagnosis: accumulated
 # %% neural_network
 class NeuralNetwork:
     def __init__(self, input_size, output_size, hidden_sizes):

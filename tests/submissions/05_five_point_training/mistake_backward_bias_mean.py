@@ -1,5 +1,6 @@
 """Averages the bias gradient over the batch although the loss gradient is already divided by N."""
 # lose: test_network_backward test_network_backward_shapes test_network_backward_state
+# diagnosis: mean_not_sum
 # %% neural_network
 class NeuralNetwork:
     def __init__(self, input_size, output_size, hidden_sizes):

@@ -1,5 +1,6 @@
 """Evaluates the activation derivative at the cached output z_out instead of the pre-activation z_in."""
 # lose: test_network_backward test_network_backward_shapes test_network_backward_state
+# diagnosis: derivative_at_wrong_point
 # %% neural_network
 class NeuralNetwork:
     def __init__(self, input_size, output_size, hidden_sizes):

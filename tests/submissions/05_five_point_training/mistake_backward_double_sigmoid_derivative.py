@@ -1,5 +1,6 @@
 """Multiplies by sigmoid' when forming the output gradient, then again inside the loop (the output layer's derivative is applied twice)."""
 # lose: test_network_backward test_network_backward_shapes test_network_backward_state
+# diagnosis: wrong_value
 # %% neural_network
 class NeuralNetwork:
     def __init__(self, input_size, output_size, hidden_sizes):

@@ -2,6 +2,7 @@
 (only the hidden layers get their derivative). With these gradients the test's training run does
 not fit the five points either."""
 # lose: test_network_backward test_network_backward_shapes test_network_backward_state test_train_converges
+# diagnosis: missing_term
 # %% neural_network
 class NeuralNetwork:
     def __init__(self, input_size, output_size, hidden_sizes):

@@ -1,6 +1,7 @@
 """Calls get_gradient(y_pred, y) with the arguments swapped, which flips the sign of every
 gradient. Training then climbs the loss, so the five points are not fitted either."""
 # lose: test_network_backward test_network_backward_shapes test_network_backward_state test_train_converges
+# diagnosis: wrong_sign
 # %% neural_network
 class NeuralNetwork:
     def __init__(self, input_size, output_size, hidden_sizes):

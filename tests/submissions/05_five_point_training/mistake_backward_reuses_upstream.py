@@ -1,6 +1,7 @@
 """Uses the loss gradient dL/dy_pred as the upstream gradient of every layer (it broadcasts, so
 nothing crashes). The hidden layers get useless gradients and training stalls."""
 # lose: test_network_backward test_network_backward_shapes test_network_backward_state test_train_converges
+# diagnosis: wrong_value
 # %% neural_network
 class NeuralNetwork:
     def __init__(self, input_size, output_size, hidden_sizes):

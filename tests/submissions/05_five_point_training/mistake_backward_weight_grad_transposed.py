@@ -1,6 +1,7 @@
 """Writes the weight gradient as Z^T Delta, the formula for weights stored (in, out): the transpose
 of what our (out, in) weights need. The update then fails on the shape mismatch, so training crashes too."""
 # lose: test_network_backward test_network_backward_shapes test_network_backward_state test_train_converges
+# diagnosis: transposed
 # %% neural_network
 class NeuralNetwork:
     def __init__(self, input_size, output_size, hidden_sizes):

@@ -1,5 +1,6 @@
 """get_loss sums the squared errors instead of taking their mean."""
 # lose: test_network_loss
+# diagnosis: sum_not_mean
 # %% neural_network
 class NeuralNetwork:
     def __init__(self, input_size, output_size, hidden_sizes):

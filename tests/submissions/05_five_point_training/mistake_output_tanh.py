@@ -1,5 +1,6 @@
 """Uses tanh in every layer, the output layer included (the backward pass is consistent with that)."""
 # lose: test_network_structure test_network_forward test_network_loss test_network_backward test_network_backward_shapes test_network_backward_state test_train_converges
+# diagnosis: wrong_value
 # %% neural_network
 class NeuralNetwork:
     def __init__(self, input_size, output_size, hidden_sizes):

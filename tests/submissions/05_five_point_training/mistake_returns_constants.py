@@ -4,6 +4,7 @@ apply_gradients does nothing and train returns (net, np.full(epochs, 0.25)). It 
 every autograded cell except test_network_structure: the constructor is correct, and that cell
 grades only the constructor."""
 # lose: test_network_forward test_network_loss test_network_backward test_network_backward_shapes test_network_backward_state test_apply_gradients test_train_output test_train_losses test_train_converges
+# diagnosis: constant
 # %% neural_network
 class NeuralNetwork:
     def __init__(self, input_size, output_size, hidden_sizes):

@@ -5,6 +5,7 @@ Right types and shapes, inputs untouched: it must score 0 on every autograded ce
 test_network_structure, which grades only the constructor, and the constructor here is correct
 (the right layers, sizes and activations), so that point is deserved."""
 # lose: test_network_forward test_network_loss test_network_backward test_network_backward_shapes test_network_backward_state test_apply_gradients test_train_output test_train_losses test_train_converges
+# diagnosis: zeros
 # %% neural_network
 class NeuralNetwork:
     def __init__(self, input_size, output_size, hidden_sizes):

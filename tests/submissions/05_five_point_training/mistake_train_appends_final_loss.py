@@ -1,5 +1,6 @@
 """Also appends the loss after the last update, so there are epochs + 1 losses."""
 # lose: test_train_output test_train_losses
+# diagnosis: wrong_shape
 # %% train_loop
 def train(x, y, net, epochs, lr):
     losses = []

@@ -1,6 +1,7 @@
 """Computes the gradients once, before the loop, and then keeps stepping with those stale
 gradients. The stale gradients do not fit the five points either."""
 # lose: test_train_losses test_train_converges test_train_output
+# diagnosis: stale_cache
 # %% train_loop
 def train(x, y, net, epochs, lr):
     losses = []

@@ -1,5 +1,6 @@
 """Takes one step per example (stochastic gradient descent) instead of one full-batch step per epoch."""
 # lose: test_train_losses test_train_output
+# diagnosis: wrong_value
 # %% train_loop
 def train(x, y, net, epochs, lr):
     losses = []

@@ -1,5 +1,6 @@
 """Returns the Python list of losses instead of a NumPy array."""
 # lose: test_train_output
+# diagnosis: wrong_type
 # %% train_loop
 def train(x, y, net, epochs, lr):
     losses = []

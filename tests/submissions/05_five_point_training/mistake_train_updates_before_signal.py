@@ -1,6 +1,7 @@
 """Fuses backward and update layer by layer: each layer's weights are updated before the signal for
 the layer below is computed, so that signal uses the new weights."""
 # lose: test_train_losses test_train_output
+# diagnosis: wrong_value
 # %% train_loop
 def train(x, y, net, epochs, lr):
     losses = []

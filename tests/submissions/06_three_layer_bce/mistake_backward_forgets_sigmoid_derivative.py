@@ -1,5 +1,6 @@
 """Uses dL/dy_hat of the BCE as if it were dL/dz: the sigmoid's derivative is missing."""
 # lose: test_three_layer_backward_single test_three_layer_backward_batch test_three_layer_backward_random_weights test_three_layer_backward_sgd test_three_layer_backward_no_autograd
+# diagnosis: missing_term
 # %% three_layer_backward
 def three_layer_backward(model, x, y):
     with torch.no_grad():

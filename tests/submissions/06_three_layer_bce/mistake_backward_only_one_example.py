@@ -1,6 +1,7 @@
 """Writes the weight gradients with element-wise products, as in the one-example table
 (dW3 = dz * h3): the shapes are right only when the batch holds a single example."""
 # lose: test_three_layer_backward_batch test_three_layer_backward_random_weights test_three_layer_backward_sgd test_three_layer_backward_no_autograd
+# diagnosis: incomplete_reduction
 # %% three_layer_backward
 def three_layer_backward(model, x, y):
     with torch.no_grad():

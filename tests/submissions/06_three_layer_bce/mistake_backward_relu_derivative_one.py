@@ -1,5 +1,6 @@
 """Treats the ReLU like the identity on the way back (derivative 1 everywhere, no mask)."""
 # lose: test_three_layer_backward_single test_three_layer_backward_batch test_three_layer_backward_random_weights test_three_layer_backward_no_autograd test_three_layer_backward_sgd
+# diagnosis: missing_term
 # %% three_layer_backward
 def three_layer_backward(model, x, y):
     with torch.no_grad():

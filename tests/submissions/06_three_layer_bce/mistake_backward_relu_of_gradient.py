@@ -1,6 +1,7 @@
 """Applies ReLU to the incoming gradient (keeps its positive part) instead of masking it with
 the sign of the forward pre-activation."""
 # lose: test_three_layer_backward_single test_three_layer_backward_batch test_three_layer_backward_random_weights test_three_layer_backward_no_autograd test_three_layer_backward_sgd
+# diagnosis: derivative_at_wrong_point
 # %% three_layer_backward
 def three_layer_backward(model, x, y):
     with torch.no_grad():

@@ -1,6 +1,7 @@
 """Computes each weight gradient as input^T @ delta, shape (in, out), and "fixes" the shape with
 reshape instead of a transpose (on a square layer this is exactly the transpose)."""
 # lose: test_three_layer_backward_single test_three_layer_backward_batch test_three_layer_backward_random_weights test_three_layer_backward_no_autograd test_three_layer_backward_sgd
+# diagnosis: transposed
 # %% three_layer_backward
 def three_layer_backward(model, x, y):
     with torch.no_grad():

@@ -1,5 +1,6 @@
 """Uses the fused BCE gradient y_hat - y, then multiplies by sigma'(z) = y_hat (1 - y_hat) again."""
 # lose: test_three_layer_backward_single test_three_layer_backward_batch test_three_layer_backward_random_weights test_three_layer_backward_no_autograd test_three_layer_backward_sgd
+# diagnosis: wrong_value
 # %% three_layer_backward
 def three_layer_backward(model, x, y):
     with torch.no_grad():

@@ -1,6 +1,7 @@
 """Uses y - y_hat for dL/dz (the negative gradient, i.e. the descent direction) and returns it
 as the gradient: a step "against" it climbs the loss."""
 # lose: test_three_layer_backward_single test_three_layer_backward_batch test_three_layer_backward_random_weights test_three_layer_backward_sgd test_three_layer_backward_no_autograd
+# diagnosis: wrong_sign
 # %% three_layer_backward
 def three_layer_backward(model, x, y):
     with torch.no_grad():

@@ -1,6 +1,7 @@
 """Squeezes the (n, 1) output gradient to (n,) and builds the last layer with it; for n = 1 the
 squeeze leaves a 0-d tensor and the matrix products fail."""
 # lose: test_three_layer_backward_single
+# diagnosis: error
 # %% three_layer_backward
 def three_layer_backward(model, x, y):
     with torch.no_grad():

@@ -1,5 +1,6 @@
 """Forgets that the loss is a mean over the batch (no division by n): right for n = 1 only."""
 # lose: test_three_layer_backward_batch test_three_layer_backward_random_weights test_three_layer_backward_sgd test_three_layer_backward_no_autograd
+# diagnosis: sum_not_mean
 # %% three_layer_backward
 def three_layer_backward(model, x, y):
     with torch.no_grad():

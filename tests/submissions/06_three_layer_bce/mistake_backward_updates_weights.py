@@ -1,5 +1,6 @@
 """Also takes the gradient-descent step inside the function, changing the caller's model."""
 # lose: test_three_layer_backward_no_autograd
+# diagnosis: modified_input
 # %% three_layer_backward
 def three_layer_backward(model, x, y):
     with torch.no_grad():

@@ -1,6 +1,7 @@
 """Evaluates sigma' at the hidden output z1 instead of the pre-activation a1:
 sigmoid(z1) * (1 - sigmoid(z1)) where z1 * (1 - z1) was meant."""
 # lose: test_regression_hidden_layer test_regression_sizes test_regression_types
+# diagnosis: derivative_at_wrong_point
 # %% regression_gradients
 def regression_gradients(w1, b1, w2, b2, x, t):
     sigmoid = lambda v: 1 / (1 + np.exp(-v))

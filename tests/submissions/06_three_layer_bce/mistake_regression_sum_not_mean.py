@@ -1,5 +1,6 @@
 """Forgets the 1/N of the mean: the gradients of the summed squared error (right only for N = 1)."""
 # lose: test_regression_output_layer test_regression_hidden_layer test_regression_sizes test_regression_types
+# diagnosis: sum_not_mean
 # %% regression_gradients
 def regression_gradients(w1, b1, w2, b2, x, t):
     z1 = 1 / (1 + np.exp(-(w1 * x + b1)))

@@ -3,6 +3,7 @@ entry 0.5, and three_layer_backward returns 0.01 in every entry, shaped like eac
 Input-independent: 0 on every autograded cell (one step along a constant "gradient" may lower
 the loss by luck; the SGD cell must not reward that)."""
 # lose: test_regression_output_layer test_regression_hidden_layer test_regression_sizes test_regression_types test_table_forward test_table_backward test_three_layer_backward_single test_three_layer_backward_batch test_three_layer_backward_random_weights test_three_layer_backward_sgd test_three_layer_backward_no_autograd
+# diagnosis: constant
 # %% regression_gradients
 def regression_gradients(w1, b1, w2, b2, x, t):
     return {"w1": 0.1, "b1": 0.1, "w2": 0.1, "b2": 0.1}

@@ -3,6 +3,7 @@ hold zeros with the right number of values, and three_layer_backward returns zer
 each parameter. Right keys, types and shapes, nothing modified, no autograd: it must score 0 on
 every autograded cell (the written answer is graded by hand and is not part of this evidence)."""
 # lose: test_regression_output_layer test_regression_hidden_layer test_regression_sizes test_regression_types test_table_forward test_table_backward test_three_layer_backward_single test_three_layer_backward_batch test_three_layer_backward_random_weights test_three_layer_backward_sgd test_three_layer_backward_no_autograd
+# diagnosis: zeros
 # %% regression_gradients
 def regression_gradients(w1, b1, w2, b2, x, t):
     return {"w1": 0.0, "b1": 0.0, "w2": 0.0, "b2": 0.0}

@@ -1,6 +1,7 @@
 """Writes dL/dz = y - y_hat (the sign of the fused BCE gradient flipped) and propagates it
 consistently: every gradient below the loss has the wrong sign."""
 # lose: test_table_backward
+# diagnosis: wrong_sign
 # %% backward_table
 backward_table = {
     "dL_dy_hat": 2.284,

@@ -1,6 +1,7 @@
 """Writes dL/dW1 as the outer product x dz2^T, shape (in, out) = (2, 3), instead of dz2 x^T
 with the weight's shape (3, 2)."""
 # lose: test_table_backward
+# diagnosis: transposed
 # %% backward_table
 backward_table = {
     "dL_dy_hat": -2.284,
