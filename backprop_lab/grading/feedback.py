@@ -5,8 +5,8 @@ must not see withheld and what a submission put on it made inert.
   GenerateFeedback after GetGrades, reads each test cell's source from the gradebook, shows its
   visible part, redacts its outputs and puts the hidden part's checks in the cell's metadata,
   `backprop_lab.hidden_checks` (a list of {description, passed, diagnosis}), which the template
-  (templates/backprop_lab_feedback/) lists under the cell. Named checks plug in at
-  `WithholdHiddenTests.checks_for`; today each hidden part is one generic check.
+  (templates/backprop_lab_feedback/) lists under the cell: a failed check with its description
+  and the likely mistake (backprop_lab.checks), or one generic check.
 - Formulas are MathML made at build time (formulas.py): the page loads no script and nothing
   from the network, and its Content-Security-Policy lets nothing run.
 - Student HTML (outputs, markdown answers, raw cells) goes through nh3 (safe_html.py).
@@ -66,11 +66,11 @@ class WithholdHiddenTests(NbGraderPreprocessor):
         return nb, resources
 
     def checks_for(self, cell, part: hidden.HiddenPart) -> list[hidden.Check]:
-        """The hidden part's checks, in the order they ran."""
+        """The hidden part's checks (hidden.checks_of)."""
         meta = cell.metadata.get("nbgrader", {})
         score, points = meta.get("score"), meta.get("points")
         passed = score is not None and points is not None and float(score) >= float(points)
-        return hidden.generic_checks(meta.get("grade_id", "this cell"), hidden.outcome(cell, part, passed))
+        return hidden.checks_of(meta.get("grade_id", "this cell"), cell, part, passed)
 
 
 def _source_cells(info):

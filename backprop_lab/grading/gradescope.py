@@ -31,7 +31,7 @@ from pathlib import Path
 import nbformat
 
 from .. import course
-from .hidden import generic_checks, hidden_part, outcome, secret_lines
+from .hidden import checks_of, hidden_part, secret_lines
 
 DEFAULT_ROOT = "/autograder"
 STUDENT = "student"                  # the one submitter's id in the container's gradebook
@@ -321,8 +321,7 @@ def _graded_cells(notebook):
 
 def _hidden_checks(grade_id, cell, source, passed):
     """The checks of a test cell's hidden part, as on its feedback page (feedback.py)."""
-    part = hidden_part(source)
-    return generic_checks(grade_id, outcome(cell or {"outputs": []}, part, passed))
+    return checks_of(grade_id, cell or {"outputs": []}, hidden_part(source), passed)
 
 
 def _autograded_path(course_dir, submission):

@@ -26,6 +26,8 @@ import re
 
 import nbformat
 
+from ..checks import parse_failures
+
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 MIN_SECRET = 16  # shorter hidden lines ("else:", "loss.backward()") say nothing of the test
 # Errors the grader itself puts in a cell: their text is the grader's own.
@@ -86,6 +88,21 @@ def secret_lines(sources: list[str]) -> set[str]:
 
 def quotes(text: str, secrets: set[str]) -> bool:
     return any(secret in text for secret in secrets)
+
+
+def checks_of(grade_id: str, cell, part: HiddenPart, passed: bool) -> list[Check]:
+    """The hidden part's checks: those that failed, named with their diagnosis from the test's
+    error (backprop_lab.checks' first line, `check failed: ... — diagnosis: ...`), or one
+    generic check when the error names none (or nothing failed)."""
+    result = outcome(cell, part, passed)
+    if result == "failed":
+        named = [Check(failure["description"], False, failure["diagnosis"].replace("_", " ")
+                       + (f" ({failure['detail']})" if failure["detail"] else ""))
+                 for error in cell.get("outputs", []) if error.get("output_type") == "error"
+                 for failure in parse_failures(str(error.get("evalue", "")))]
+        if named:
+            return named
+    return generic_checks(grade_id, result)
 
 
 def generic_checks(grade_id: str, outcome: str) -> list[Check]:
