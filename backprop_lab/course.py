@@ -44,12 +44,23 @@ def written_assignments(root):
     return [a for a in all_assignments(root) if a.source(root).is_file()]
 
 
+NBGRADER_TIMEOUT = 600  # seconds of one nbgrader command; the slowest here (an assignment of the benchmark class) takes about 70
+
+
 def nbgrader(course_dir, *args):
     """Run one nbgrader command in `course_dir`; raise with its log if it fails."""
     # nbgrader runs `alembic` (and jupyter finds kernels) through PATH: put our environment first.
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course_dir,
-                          capture_output=True, text=True, env={**os.environ, "PATH": path})
+    command = [sys.executable, "-m", "nbgrader", *args]
+    environment = {**os.environ, "PATH": path}
+    try:
+        done = subprocess.run(command, cwd=course_dir, capture_output=True, text=True, env=environment,
+                              timeout=NBGRADER_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        # Seen once: stock nbgrader waiting forever on a kernel that never came up. The commands
+        # we run are idempotent (--force): run it once more.
+        done = subprocess.run(command, cwd=course_dir, capture_output=True, text=True, env=environment,
+                              timeout=NBGRADER_TIMEOUT)
     if done.returncode != 0:
         raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{done.stdout}{done.stderr}"[-4000:])
     return done
