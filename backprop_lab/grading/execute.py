@@ -155,8 +155,8 @@ GRACE = 5.0           # seconds past a time limit before a process that does not
 class _Endpoint:
     """One of a notebook's two processes, as the parent sees it: its pipes and the cell it runs."""
 
-    def __init__(self, name, pid, writer, reader, output_bytes):
-        self.name, self.pid, self.writer, self.reader = name, pid, writer, reader
+    def __init__(self, pid, writer, reader, output_bytes):
+        self.pid, self.writer, self.reader = pid, writer, reader
         self.limit = 4 * output_bytes + 2**16
         self.buffer, self.alive, self.registered, self.nonce, self.deadline = b"", True, True, None, math.inf
         self.reaped, self.ending, self.outgoing = False, "how is not known", b""
@@ -174,8 +174,7 @@ class _Endpoint:
     def ask(self, kind, source, seconds):
         self.deadline = time.monotonic() + seconds
         self.nonce = secrets.token_hex(16)  # a reply must name the request: no replies written ahead
-        data = json.dumps({"kind": kind, "source": source, "nonce": self.nonce}).encode()
-        self.outgoing += HEADER.pack(len(data)) + data
+        self.outgoing += _frame({"kind": kind, "source": source, "nonce": self.nonce})
         self.flush()
 
     def flush(self):
@@ -231,7 +230,7 @@ class _Notebook:
         handle = zygote.start(job.workdir, serial, to_student_r, from_student_w, student_end)
         for fd in (to_student_r, from_student_w):
             os.close(fd)
-        self.student = _Endpoint("student", handle, to_student_w, from_student_r, limits.output_bytes)
+        self.student = _Endpoint(handle, to_student_w, from_student_r, limits.output_bytes)
         self.student.reaped = None  # the zygote's child, not ours: it reports how it ended
         self.tests = _start(lambda r, w: _tests_main(r, w, test_end, limits, kernel), test_end, limits)
         student_end.close()
@@ -420,7 +419,7 @@ def _start(main, keep_socket, limits):
             os._exit(status)
     os.close(to_child_r)
     os.close(from_child_w)
-    return _Endpoint("tests", pid, to_child_w, from_child_r, limits.output_bytes)
+    return _Endpoint(pid, to_child_w, from_child_r, limits.output_bytes)
 
 
 def _tests_main(reader, writer, sock, limits, kernel):
@@ -530,9 +529,13 @@ def _on_alarm(signum, frame):
     raise CellTimeoutError("the cell ran longer than the grader's time limit")
 
 
-def _send(fd, message):
+def _frame(message):
     data = json.dumps(message, default=str).encode()
-    data = HEADER.pack(len(data)) + data
+    return HEADER.pack(len(data)) + data
+
+
+def _send(fd, message):
+    data = _frame(message)
     while data:
         data = data[os.write(fd, data):]
 
