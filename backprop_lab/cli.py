@@ -1,4 +1,4 @@
-"""The `backprop-lab` command: release | validate | grade | gradescope | demo."""
+"""The `backprop-lab` command: release | validate | grade | collect | export | report | gradescope | demo."""
 import argparse
 import logging
 import os
@@ -63,7 +63,42 @@ def grade_class(root, args):
     executed = [s for s in submissions if not s.reused]
     print(f"\n{len(submissions)} notebook(s) graded in {seconds:.1f} s ({len(executed)} run, "
           f"{len(submissions) - len(executed)} unchanged since the last run). Written: gradebook.db, "
-          "autograded/, feedback/, grades.csv, cell_results.csv")
+          "autograded/, feedback/, grades.csv, cell_results.csv, report/")
+    return write_class_report(root)
+
+
+def write_class_report(root):
+    """report/index.html from the CSVs just written; says where it is."""
+    from .report import write_report
+
+    path = write_report(root)
+    print(f"\nClass report: {path.as_uri()}")
+    return 0
+
+
+def collect_zip(root, args):
+    """Place an LMS download's notebooks into submitted/ and say what went where."""
+    from .collect import collect, print_outcome
+
+    print_outcome(collect(root, args.zip, args.assignment), root)
+    return 0
+
+
+def export_grades(root, args):
+    """Write the gradebook's totals for the LMS (canvas) or as the plain table (csv)."""
+    from .export import export, parse_canvas_ids
+
+    default = root / "export" / ("canvas.csv" if args.format == "canvas" else "grades.csv")
+    path, totals = export(root, args.format, args.output or default, parse_canvas_ids(args.canvas_id))
+    print(f"wrote {path} ({len(totals.students)} students, {len(totals.assignments)} assignments; "
+          "totals from gradebook.db, written answers graded in formgrader included)")
+    if totals.pending:
+        print(f"  {len(totals.pending)} submission(s) still have written answers to grade in formgrader "
+              "(they count as zero): " + ", ".join(f"{s}/{a}" for s, a in sorted(totals.pending)))
+    no_id = [s["id"] for s in totals.students if not s["lms_user_id"]]
+    if args.format == "canvas" and no_id:
+        print(f"  {len(no_id)} student(s) have no Canvas user id (collect records it from Canvas's file "
+              "names); Canvas can only match them by name: " + ", ".join(no_id))
     return 0
 
 
@@ -175,6 +210,15 @@ def main(argv=None):
     sub.add_argument("--figures", action="store_true", help="render plots into autograded notebooks and feedback")
     sub.add_argument("--boundary-only", action="store_true",
                      help="for testing the process boundary alone: skip the source scan and the integrity guard")
+    sub = commands.add_parser("collect", help="put an LMS download (Canvas, Moodle, Blackboard zip) into submitted/")
+    sub.add_argument("zip", type=Path, help="the zip of every submission, as the LMS downloads it")
+    sub.add_argument("--assignment", help="the download is of this one assignment: any notebook name goes there")
+    sub = commands.add_parser("export", help="write grades for the LMS (canvas) or as a plain table (csv)")
+    sub.add_argument("--format", choices=["canvas", "csv"], default="canvas", help="canvas: Canvas's gradebook import")
+    sub.add_argument("--output", type=Path, help="the CSV to write (default: export/canvas.csv or export/grades.csv)")
+    sub.add_argument("--canvas-id", action="append", metavar="ASSIGNMENT=ID",
+                     help="Canvas's id of an assignment (its URL ends in /assignments/ID); repeat per assignment")
+    commands.add_parser("report", help="rewrite report/index.html from grades.csv and cell_results.csv")
     sub = commands.add_parser("gradescope", help="build the Gradescope autograder bundle (a zip)")
     sub.add_argument("assignments", nargs="*", help="assignments it grades (default: all written ones)")
     sub.add_argument("--output", type=Path, default=Path("autograder.zip"), help="the zip to write")
@@ -191,6 +235,12 @@ def main(argv=None):
         _leave(grade_class(root, args))
     if args.command == "gradescope":
         return gradescope_bundle(root, args)
+    if args.command == "collect":
+        return collect_zip(root, args)
+    if args.command == "export":
+        return export_grades(root, args)
+    if args.command == "report":
+        return write_class_report(root)
     if args.command == "demo":
         return demo(root, args)
     if args.command == "release":
