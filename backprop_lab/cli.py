@@ -223,6 +223,10 @@ def main(argv=None):
     sub.add_argument("assignments", nargs="*", help="assignments it grades (default: all written ones)")
     sub.add_argument("--output", type=Path, default=Path("autograder.zip"), help="the zip to write")
     sub.add_argument("--timeout", type=float, default=60.0, help="seconds allowed per cell")
+    sub = commands.add_parser("hub", help="the course on a local JupyterHub: start | stop | remove | status | "
+                              "grade A | feedback A (see README, Instructors)")
+    from . import hub
+    hub.add_arguments(sub)
     sub = commands.add_parser("demo", help="release, then grade the demo class in examples/")
     sub.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="notebooks run at once")
     sub.add_argument("--timeout", type=float, default=10.0, help="seconds allowed per cell")
@@ -233,6 +237,9 @@ def main(argv=None):
         parser.error(str(error))
     if args.command == "grade":
         _leave(grade_class(root, args))
+    if args.command == "hub":
+        from . import hub
+        return hub.main(root, args)
     if args.command == "gradescope":
         return gradescope_bundle(root, args)
     if args.command == "collect":
