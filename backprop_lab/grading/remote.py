@@ -144,17 +144,11 @@ class _Member:
 
 def _ask(proxy, op, payload=_NOTHING, **fields):
     process, hid = object.__getattribute__(proxy, "_bpl_remote")
-    if op != "getattr":
-        return process.request(op, payload, h=hid, **fields)
-    # Reading attributes runs no student code (short of properties): a student object read
-    # twice between calls (`layer.linear.weight`, then `layer.linear.bias`) is asked for once.
-    known = process.attributes.get((hid, fields["name"]))
-    if known is not None:
-        return known
-    value = process.request(op, payload, h=hid, **fields)
-    if isinstance(value, Proxy):
-        process.attributes[(hid, fields["name"])] = value
-    return value
+    if op == "getattr":
+        known = process.attributes.get((hid, fields["name"]), _NOTHING)
+        if known is not _NOTHING:
+            return list(known) if isinstance(known, list) else known  # a list read is a new list each time
+    return process.request(op, payload, h=hid, **fields)
 
 
 def _text(value):
@@ -202,7 +196,7 @@ class StudentProcess:
         self.tid_of, self.next_tid = {}, 0
         self.reverse, self.reverse_ids = {}, {}  # n -> an object of the test that student code may call
         self.locked = {}                    # name -> what a locked cell bound it to (the test's own)
-        self.attributes = {}                # (handle, name) -> a student object read since the last call
+        self.attributes = {}                # (handle, name) -> what reading it gave, while the student side says it holds
 
     def new_cell(self, deadline):
         """A new test (or locked) cell: arrays and objects sent from now on belong to this cell."""
@@ -239,16 +233,20 @@ class StudentProcess:
             data, memo = wire.dumps(payload, lambda obj: self._persistent_id(obj, buffers))
             header["payload"] = len(buffers)
             buffers.append(data)
-        if op not in ("getattr", "setattr"):  # student code may run: what was read before may have changed
-            self.attributes.clear()
         reply, reply_buffers = self._exchange(header, buffers)
         refs = _Refs(self, {("m", index): obj for index, obj in memo.values()})
         try:
-            return self._outcome(reply, reply_buffers, refs)
+            value = self._outcome(reply, reply_buffers, refs)
         except wire.WireError as error:
             raise StudentProcessError(f"the student process sent a malformed reply ({error})") from None
+        if reply.get("keep") is True and op in ("getattr", "setattr"):
+            kept = value if op == "getattr" else payload
+            self.attributes[(fields["h"], fields["name"])] = list(kept) if isinstance(kept, list) else kept
+        return value
 
     def _outcome(self, reply, buffers, refs):
+        for stale in _as_list(reply.get("stale")):
+            self.attributes.pop(_hashable_pair(stale), None)
         self._learn(reply)
         for key, node in _as_list(reply.get("arrays")):
             self._update_array(key, node, buffers, refs)
@@ -325,6 +323,7 @@ class StudentProcess:
         set one, or call a function or method that a locked or test cell defined. Anything else
         is refused. The test's errors go back without their details."""
         answer, out = {"answer": message.get("callback")}, []
+        self.attributes.clear()  # student code stopped part way: what it holds is not vouched for
         try:
             refs = _Refs(self, {})
             self._learn(message)
@@ -543,6 +542,12 @@ def _student_may_bind(name, owned):
     for the real one in a test)."""
     return (isinstance(name, str) and name.isidentifier() and not name.startswith("_")
             and name not in owned and not hasattr(builtins, name))
+
+
+def _hashable_pair(pair):
+    if not (isinstance(pair, list) and len(pair) == 2):
+        raise wire.WireError("malformed attribute name")
+    return tuple(pair)
 
 
 def _refuse_handle(node):

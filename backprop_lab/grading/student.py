@@ -75,6 +75,7 @@ class _Context:
 
     def __init__(self, server):
         self.server, self.refs, self.new_classes, self.received = server, {}, {}, []
+        self.keep = False  # the test side may keep the attribute it read or set
 
     def name_of(self, value):
         ref = self.refs.get(id(value))
@@ -109,6 +110,7 @@ class StudentServer:
         self.known = {}                              # id() of those -> their name, for the test side
         self.dead = []                               # tracked arrays student code let go of
         self.sent_names = {}                         # name -> what was last sent for it
+        self.kept = {}                               # (handle, name) -> value the test side keeps for it
 
     # -------------------------------------------------------------- the loop's entry points
 
@@ -129,6 +131,7 @@ class StudentServer:
     def handle(self, header, buffers):
         if header.get("cell") != self.cell:
             self.cell, self.tracked, self.test_objects, self.known = header.get("cell"), {}, {}, {}
+            self.kept = {}
         self._forget(header)
         context = _Context(self)
         reply = {"seq": header.get("seq"), "arrays": [], "nodes": [], "forgotten": []}
@@ -149,6 +152,8 @@ class StudentServer:
                     with _quiet():
                         reply["value"] = encoder.value(value)
                         reply["nodes"] = self._changed_nodes(nodes, encoder, context)
+                    if context.keep:
+                        reply["keep"] = True
                 with _quiet():
                     reply["arrays"] = self._changed_arrays(encoder)
             context.received.clear()
@@ -159,6 +164,7 @@ class StudentServer:
         finally:
             signal.setitimer(signal.ITIMER_REAL, outer_alarm)
             self.kernel.outputs = previous_outputs
+        reply["stale"] = self._stale()
         reply["out"] = [item for item in outputs.items if item["output_type"] in ("stream", "display_data")]
         reply["classes"] = context.new_classes
         wire.send(self.sock, reply, encoder.buffers, default=repr)
@@ -177,9 +183,12 @@ class StudentServer:
             positional, keywords = args
             return function(*positional, **keywords), nodes
         if op == "getattr":
-            return getattr(target, header["name"]), nodes
+            value = getattr(target, header["name"])
+            self._keep(header, value, context)
+            return value, nodes
         if op == "setattr":
             setattr(target, header["name"], args)
+            self._keep(header, args, context)
             return None, nodes
         if op == "delattr":
             delattr(target, header["name"])
@@ -210,6 +219,31 @@ class StudentServer:
         return {"$": "dict", "k": ["names", "gone", "tampered"],
                 "v": [{"$": "dict", "k": list(names), "v": list(names.values())},
                       encoder.value(gone), encoder.value(tampered)]}
+
+    # -------------------------------------------------------------- attributes the test side keeps
+
+    def _keep(self, header, value, context):
+        """Let the test side keep `value`, what `header`'s attribute now holds, until told it is
+        stale: when it is a plain attribute (no property or other code in the way) holding a
+        number, a string, an array (kept in step both ways), an object (a handle) or a list or
+        tuple of these (compared item by item)."""
+        key, target = (header["h"], header["name"]), self.handles.get(header["h"])
+        shape = _shallow(value)
+        if shape is _ABSENT or _stored_attribute(target, header["name"]) is not value:
+            return
+        self.kept[key] = (value, shape)
+        context.keep = True
+
+    def _stale(self):
+        """[[handle, name] ...] the test side keeps whose attribute student code rebound since."""
+        stale = []
+        for key, (value, shape) in self.kept.items():
+            now = _stored_attribute(self.handles.get(key[0]), key[1])
+            if now is not value or _shallow(now) != shape:
+                stale.append(key)
+        for key in stale:
+            del self.kept[key]
+        return [list(key) for key in stale]
 
     # -------------------------------------------------------------- calling the test's objects
 
@@ -429,6 +463,46 @@ def _operator(name, target, args):
 
 def _refuse(value):
     raise _NotData
+
+
+_ABSENT = object()
+
+
+def _shallow(value):
+    """What must stay the same for a kept attribute value: nothing for a number, string,
+    array or object; the identity of each item for a list or tuple of those; _ABSENT for
+    anything else (dicts, sets, nested containers), which is never kept."""
+    if isinstance(value, (list, tuple)):
+        if any(isinstance(item, (list, tuple, dict, set)) for item in value):
+            return _ABSENT
+        return [id(item) for item in value]
+    return _ABSENT if isinstance(value, (dict, set)) else None
+
+
+def _stored_attribute(obj, name):
+    """What `obj.<name>` reads when it is a plain attribute: the value in the object's own
+    storage (its __dict__, or a torch module's parameters, buffers and submodules), found
+    without running code of its class; _ABSENT otherwise."""
+    cls = type(obj)
+    try:
+        if cls.__getattribute__ is not object.__getattribute__:
+            return _ABSENT
+        for klass in cls.__mro__:
+            member = vars(klass).get(name, _ABSENT)
+            if member is not _ABSENT:
+                if hasattr(type(member), "__set__") or hasattr(type(member), "__delete__"):
+                    return _ABSENT  # a property or slot: code decides what is read
+                break
+        storage = object.__getattribute__(obj, "__dict__")
+        if name in storage:
+            return storage[name]
+        if member is _ABSENT and isinstance(obj, torch.nn.Module) and cls.__getattr__ is torch.nn.Module.__getattr__:
+            for part in ("_parameters", "_buffers", "_modules"):
+                if name in storage.get(part, ()):
+                    return storage[part][name]
+    except Exception:  # noqa: BLE001 - an object that hides its storage is asked every time
+        pass
+    return _ABSENT
 
 
 def _state(obj):

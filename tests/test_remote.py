@@ -1,0 +1,230 @@
+"""grading/remote.py and student.py: what a test cell sees of student objects across the process
+boundary is what it would see if both ran in one process.
+
+Each case is a tiny notebook (a locked cell, a student cell, a test cell) run by the grader's own
+execution (a zygote, a student and a test process); the test cell asserts, so a broken semantic
+shows as an error output. The whole batch runs in a forked process, since execution freezes the
+garbage collector of the process that starts it.
+"""
+import os
+import tempfile
+import textwrap
+
+import pytest
+
+from backprop_lab.grading import forked
+
+LOCKED = "import numpy as np\nimport torch"
+
+CASES = {
+    # The test side keeps what it read of a plain attribute; student code that rebinds it, in a
+    # method or behind the test's back, must be seen at the next read.
+    "rebound_by_a_method": (
+        """
+        class Layer:
+            def __init__(self):
+                self.W = np.zeros(3)
+                self.scale = 1.0
+            def step(self):
+                self.W = self.W + 1
+                self.scale = 2.0
+        """,
+        """
+        layer = Layer()
+        first = layer.W
+        assert layer.W is first and layer.scale == 1.0
+        layer.step()
+        assert np.array_equal(layer.W, np.ones(3)) and layer.scale == 2.0
+        """),
+    "changed_in_place_by_student_code": (
+        """
+        class Layer:
+            def __init__(self):
+                self.W = np.zeros(3)
+            def bump(self):
+                self.W += 1
+        """,
+        """
+        layer = Layer()
+        W = layer.W
+        layer.bump()
+        assert np.array_equal(W, np.ones(3)) and np.array_equal(layer.W, np.ones(3))
+        W[0] = 7.0          # the test's change in place reaches the student's array
+        layer.bump()
+        assert np.array_equal(layer.W, [8.0, 2.0, 2.0])
+        """),
+    "a_property_is_asked_every_time": (
+        """
+        class Counter:
+            def __init__(self):
+                self.n = 0
+            @property
+            def next(self):
+                self.n += 1
+                return self.n
+        """,
+        """
+        c = Counter()
+        assert (c.next, c.next, c.next) == (1, 2, 3)
+        assert c.n == 3
+        """),
+    "a_list_attribute_changed_in_place": (
+        """
+        class Net:
+            def __init__(self):
+                self.layers = [np.zeros(1)]
+            def grow(self):
+                self.layers.append(np.ones(2))
+            def swap(self):
+                self.layers[0] = np.full(1, 5.0)
+        """,
+        """
+        net = Net()
+        assert len(net.layers) == 1
+        net.grow()
+        assert len(net.layers) == 2
+        net.swap()
+        assert net.layers[0][0] == 5.0
+        """),
+    "set_by_the_test_then_read": (
+        """
+        class Linear:
+            def __init__(self):
+                self.weight = np.zeros((2, 2))
+            def forward(self, x):
+                return x @ self.weight.T
+        """,
+        """
+        lin = Linear()
+        w = np.eye(2)
+        lin.weight = w
+        assert lin.weight is w            # the test's own array comes back
+        assert np.array_equal(lin.forward(np.ones((1, 2))), [[1.0, 1.0]])
+        w[0, 0] = 3.0                     # and a later change in place reaches the student side
+        assert np.array_equal(lin.forward(np.ones((1, 2))), [[3.0, 1.0]])
+        lin.weight = 2.5
+        assert lin.weight == 2.5
+        """),
+    "a_setter_that_stores_something_else": (
+        """
+        class Clamped:
+            def __init__(self):
+                self._v = 0.0
+            @property
+            def v(self):
+                return self._v
+            @v.setter
+            def v(self, value):
+                self._v = min(value, 1.0)
+        """,
+        """
+        c = Clamped()
+        c.v = 5.0
+        assert c.v == 1.0
+        """),
+    "a_setattr_override": (
+        """
+        class Doubling:
+            def __setattr__(self, name, value):
+                object.__setattr__(self, name, value * 2)
+        """,
+        """
+        d = Doubling()
+        d.x = 2
+        assert d.x == 4
+        """),
+    "an_attribute_deleted": (
+        """
+        class Thing:
+            def __init__(self):
+                self.a = 1
+            def drop(self):
+                del self.a
+        """,
+        """
+        t = Thing()
+        assert t.a == 1
+        t.drop()
+        try:
+            t.a
+        except AttributeError:
+            pass
+        else:
+            raise AssertionError("a deleted attribute was still read")
+        """),
+    "torch_module_parameters": (
+        """
+        class Net(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = torch.nn.Linear(2, 1, dtype=torch.float64)
+            def reset(self):
+                self.fc = torch.nn.Linear(2, 1, dtype=torch.float64)
+                with torch.no_grad():
+                    self.fc.weight.fill_(4.0)
+        """,
+        """
+        net = Net()
+        before = net.fc.weight
+        net.reset()
+        assert torch.all(net.fc.weight == 4.0) and not torch.all(before == 4.0)
+        """),
+    "errors_keep_their_type_and_prints_show": (
+        """
+        def noisy(x):
+            print("student says", x)
+            raise ValueError("bad input")
+        """,
+        """
+        try:
+            noisy(3)
+        except ValueError as error:
+            assert "bad input" in str(error)
+        else:
+            raise AssertionError("the student's exception did not reach the test")
+        """),
+}
+
+
+def _run_cases(cases):
+    from backprop_lab.grading import execute
+    from backprop_lab.grading.zygote import Zygote
+
+    kernel = execute.warm_up()
+    folder = tempfile.mkdtemp(prefix="remote-")
+    jobs = [execute.Job(name, [(execute.LOCKED, LOCKED), (execute.STUDENT, textwrap.dedent(student)),
+                               (execute.TEST, textwrap.dedent(test))], f"{folder}/{name}")
+            for name, (student, test) in cases.items()]
+    for job in jobs:
+        os.makedirs(job.workdir)
+    zygote = Zygote(kernel, execute.Limits(cell_timeout=20), None, False)
+    execute.ready(kernel, zygote, jobs)
+    try:
+        execute.run_all(jobs, 2, execute.Limits(cell_timeout=20), kernel, zygote)
+    finally:
+        zygote.close()
+    return {job.key: job.outputs for job in jobs}
+
+
+# The harness itself can fail: a test cell whose assertion is false must give an error output.
+WRONG = {"wrong_expectation": ("x = 1", "assert x == 2")}
+
+
+@pytest.fixture(scope="module")
+def outcomes():
+    return forked.start(lambda: _run_cases({**CASES, **WRONG}))()
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_the_test_cell_sees_what_one_process_would(outcomes, name):
+    student_outputs, test_outputs = outcomes[name][1], outcomes[name][2]
+    assert not [o for o in student_outputs if o["output_type"] == "error"], student_outputs
+    errors = [f"{o['ename']}: {o['evalue']}" for o in test_outputs if o["output_type"] == "error"]
+    assert not errors, errors
+    if name == "errors_keep_their_type_and_prints_show":
+        assert any("student says 3" in o.get("text", "") for o in test_outputs), test_outputs
+
+
+def test_a_wrong_expectation_fails(outcomes):
+    assert any(o["output_type"] == "error" and o["ename"] == "AssertionError"
+               for o in outcomes["wrong_expectation"][2])
