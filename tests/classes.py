@@ -117,3 +117,24 @@ def student_notebook(assignment, variant):
 def assignment_named(name):
     return next(a for a in course.written_assignments(ROOT) if a.name == name)
 
+
+DEMO_STUDENTS = ["ada", "ben", "cleo", "dev", "eve", "fay"]
+_DEMO = {}
+
+
+def graded_demo(tmp_path_factory):
+    """Part of the demo class of examples/ (every student's 01_loss, fay's and ada's 02_activations)
+    graded once per test session by `backprop-lab grade --timeout 5`, shared by test_demo.py and
+    test_report.py: (course folder, completed process, scores as grade_with_backprop_lab returns)."""
+    if "graded" not in _DEMO:
+        examples = ROOT / "examples" / "submitted"
+        picked = [(student, "01_loss") for student in DEMO_STUDENTS] + [("fay", "02_activations"),
+                                                                         ("ada", "02_activations")]
+        submissions = {}
+        for student, name in picked:
+            notebook = assignment_named(name).notebook
+            submissions[(student, name)] = (examples / student / name / f"{notebook}.ipynb").read_bytes()
+        scratch = scratch_class(tmp_path_factory.mktemp("demo") / "course", submissions)
+        done, scores = grade_with_backprop_lab(scratch, "--timeout", "5")
+        _DEMO["graded"] = (scratch, done, scores)
+    return _DEMO["graded"]

@@ -4,12 +4,12 @@ notebooks, in a scratch copy of the course."""
 import pytest
 
 from backprop_lab import course
-from classes import assignment_named, grade_with_backprop_lab, scratch_class
+from classes import DEMO_STUDENTS, assignment_named, graded_demo
 from conftest import ROOT
 from variants import load
 
 EXAMPLES = ROOT / "examples" / "submitted"
-STUDENTS = ["ada", "ben", "cleo", "dev", "eve", "fay"]
+STUDENTS = DEMO_STUDENTS
 LOSS = assignment_named("01_loss")
 BEN_MISTAKE = ROOT / "tests" / "submissions" / "01_loss" / "mistake_mse_backward_missing_factor_2.py"
 
@@ -29,13 +29,7 @@ def test_every_student_handed_in_every_written_assignment():
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    picked = [(student, "01_loss") for student in STUDENTS] + [("fay", "02_activations"), ("ada", "02_activations")]
-    submissions = {}
-    for student, name in picked:
-        assignment = assignment_named(name)
-        submissions[(student, name)] = (EXAMPLES / student / name / f"{assignment.notebook}.ipynb").read_bytes()
-    scratch = scratch_class(tmp_path_factory.mktemp("demo") / "course", submissions)
-    done, scores = grade_with_backprop_lab(scratch, "--timeout", "5")
+    _, done, scores = graded_demo(tmp_path_factory)   # graded once, shared with test_report.py
     return done.stdout, scores
 
 
