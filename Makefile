@@ -4,14 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test chromium release validate lab clean
+.PHONY: demo test chromium release validate lab clean hub hub-stop hub-remove
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --progress-bar off --upgrade pip
 	# The CPU wheel first: any later resolution is then satisfied without a CUDA download.
 	$(BIN)/python -m pip install --quiet --progress-bar off "torch==2.13.0"
-	$(BIN)/python -m pip install --quiet --progress-bar off -e ".[test]"
+	$(BIN)/python -m pip install --quiet --progress-bar off -e ".[test,hub]"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -43,6 +43,18 @@ lab: $(STAMP)
 	done
 	@echo "Your notebooks are in $(COURSEWORK)/ (a copy of release/): answers saved there stay yours."
 	$(BIN)/jupyter lab --ServerApp.root_dir=$(COURSEWORK) $(if $(filter 0,$(shell id -u)),--allow-root)
+
+# The course on a local JupyterHub (root: it makes local accounts). See README, Instructors.
+# HUB_PORT (8000), HUB_IP (127.0.0.1) and HUB_DIR (/srv/backprop-lab-hub) change where it lives.
+HUB_OPTIONS = $(if $(HUB_DIR),--dir $(HUB_DIR))
+hub: $(STAMP)
+	$(BIN)/backprop-lab hub start $(HUB_OPTIONS) --port $(or $(HUB_PORT),8000) --ip $(or $(HUB_IP),127.0.0.1)
+
+hub-stop: $(STAMP)
+	$(BIN)/backprop-lab hub stop $(HUB_OPTIONS)
+
+hub-remove: $(STAMP)
+	$(BIN)/backprop-lab hub remove $(HUB_OPTIONS)
 
 clean:
 	rm -rf $(VENV)
