@@ -41,6 +41,7 @@ class StudentCodeError(Exception):
 
 
 _NOTHING = object()
+_PLAIN = {int, float, complex, bool, str, bytes, tuple, list, dict, type(None)}
 
 
 class Proxy:
@@ -363,6 +364,8 @@ class StudentProcess:
     # -------------------------------------------------------------- what goes to the student side
 
     def _persistent_id(self, obj, buffers):
+        if type(obj) in _PLAIN:  # the pickler asks for every object, the numbers of an id included
+            return None
         if isinstance(obj, Proxy):
             return ("h", object.__getattribute__(obj, "_bpl_remote")[1])
         if isinstance(obj, _Member):
@@ -370,11 +373,11 @@ class StudentProcess:
         if isinstance(obj, np.ndarray) and obj.dtype.str in wire.NUMPY_DTYPES:
             key, contents, dtype, shape = self._track(obj)
             buffers.append(contents)
-            return ("nd", list(key), len(buffers) - 1, dtype, shape)
+            return ("nd", key, len(buffers) - 1, dtype, tuple(shape))  # tuples: nothing the student side watches
         if isinstance(obj, torch.Tensor) and wire._plain_tensor(obj):
             key, contents, dtype, shape = self._track(obj)
             buffers.append(contents)
-            return ("pt", list(key), len(buffers) - 1, dtype, shape, str(obj.dtype).removeprefix("torch."),
+            return ("pt", key, len(buffers) - 1, dtype, tuple(shape), str(obj.dtype).removeprefix("torch."),
                     bool(obj.requires_grad), isinstance(obj, torch.nn.Parameter))
         if self._test_only(obj):
             return ("r", self._reverse(obj))

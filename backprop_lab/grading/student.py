@@ -142,20 +142,19 @@ class StudentServer:
         try:
             self._sync(header.get("sync", ()), buffers)
             signal.setitimer(signal.ITIMER_REAL, self.cell_timeout)
-            with torch.set_grad_enabled(bool(header.get("grad", True))), \
-                    torch.inference_mode(bool(header.get("inference", False))):
+            with _torch_modes(bool(header.get("grad", True)), bool(header.get("inference", False))):
                 if header.get("op") == "names":
                     with _quiet():
                         reply["value"] = self._names(encoder, context, bool(header.get("check")))
+                        reply["arrays"] = self._changed_arrays(encoder)
                 else:
                     value, nodes = self._run(header, buffers, context)
                     with _quiet():
                         reply["value"] = encoder.value(value)
                         reply["nodes"] = self._changed_nodes(nodes, encoder, context)
+                        reply["arrays"] = self._changed_arrays(encoder)
                     if context.keep:
                         reply["keep"] = True
-                with _quiet():
-                    reply["arrays"] = self._changed_arrays(encoder)
             context.received.clear()
             reply["forgotten"] = self._bury()
         except BaseException as error:  # noqa: B036 - whatever student code raised goes back to the test
@@ -379,6 +378,8 @@ class StudentServer:
         they held, to tell afterwards which ones student code changed."""
         nodes = []
         for index, obj in memo.items():
+            if type(obj) in _IMMUTABLE:
+                continue
             if context.name_of(obj) is None:
                 context.refs[id(obj)] = ["m", index]
             state = _state(obj)
@@ -466,6 +467,7 @@ def _refuse(value):
 
 
 _ABSENT = object()
+_IMMUTABLE = {int, float, complex, bool, str, bytes, tuple, type(None)}
 
 
 def _shallow(value):
@@ -533,6 +535,17 @@ def _grad_bytes(target):
     if isinstance(target, torch.Tensor) and target.is_leaf and target.grad is not None:
         return wire.array_bytes(target.grad)[0]
     return None
+
+
+def _torch_modes(grad, inference):
+    """torch's grad and inference modes as the test side had them (entered only where they differ:
+    entering costs more than the rest of a small request)."""
+    if torch.is_grad_enabled() == grad and torch.is_inference_mode_enabled() == inference:
+        return contextlib.nullcontext()
+    modes = contextlib.ExitStack()
+    modes.enter_context(torch.set_grad_enabled(grad))
+    modes.enter_context(torch.inference_mode(inference))
+    return modes
 
 
 @contextlib.contextmanager

@@ -77,14 +77,13 @@ def _too_big():
 
 
 def _exactly(sock, size):
-    data = bytearray(size)
-    view, got = memoryview(data), 0
-    while got < size:
-        n = sock.recv_into(view[got:], size - got)
-        if n == 0:
+    data = sock.recv(size, socket.MSG_WAITALL)  # all of it at once, but for a signal or the end
+    while len(data) < size:
+        more = sock.recv(size - len(data), socket.MSG_WAITALL)
+        if not more:
             raise EOFError("the other process closed the connection")
-        got += n
-    return bytes(data)
+        data += more
+    return data
 
 
 # ---------------------------------------------------------------- student -> test: data only
