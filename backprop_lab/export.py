@@ -7,7 +7,8 @@ score (nbgrader's `Grade.score`).
 - `--format canvas` writes the layout Canvas's gradebook import reads: the columns Student, ID,
   SIS User ID, SIS Login ID, Section, then one column per assignment named `Name (id)` when its
   Canvas assignment id is known (`--canvas-id 01_loss=4711`), else `Name` (Canvas then creates a
-  new assignment); the first row under the header is "Points Possible". Student is "Last, First"
+  new assignment); the first row under the header is "Points Possible". Assignments nobody has
+  handed in yet are left out. Student is "Last, First"
   when the gradebook knows the name, ID the Canvas user id (`collect` records it from Canvas's
   file names). A student with no submission gets an empty cell (Canvas leaves that grade alone).
 - `--format csv` writes the plain table of grades.csv: student, assignment, score, max_score, flagged
@@ -51,13 +52,17 @@ class Totals:
                     self.score[(student.id, name)] = submission.score
                     if submission.needs_manual_grade:
                         self.pending.add((student.id, name))
+        # an assignment nobody has handed in yet would only be an empty column (a new one in Canvas)
+        handed_in = {name for _, name in self.score}
+        self.assignments = [name for name in self.assignments if name in handed_in]
 
 
 def export(root: Path, fmt: str, output: Path, canvas_ids: dict | None = None) -> tuple[Path, Totals]:
     """Write the export in `fmt` ("canvas" or "csv") to `output`; returns it and the totals read."""
     totals = Totals(root)
-    if not totals.assignments:
-        raise SystemExit("backprop-lab export: the gradebook has no assignments yet: grade the class first")
+    if not totals.students or not totals.assignments:
+        raise SystemExit(f"backprop-lab export: the gradebook has no {'submissions' if totals.students else 'students'} "
+                         "yet: collect and grade the class first")
     unknown = set(canvas_ids or {}) - set(totals.assignments)
     if unknown:
         raise SystemExit(f"backprop-lab export: --canvas-id names no assignment of the gradebook: "
