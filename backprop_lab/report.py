@@ -255,7 +255,7 @@ def plot_histogram(figure_id, assignment, counts):
 
 
 def plot_progress(figure_id, rows):
-    figure, ax = _figure(7.0, 2.8, bottom=0.75)
+    figure, ax = _figure(7.0, 2.8, bottom=0.8, right=0.7)
     x = np.arange(len(rows))
     pct = lambda key: [100 * r[key] / r["max_score"] if r["max_score"] else 0 for r in rows]  # noqa: E731
     ax.fill_between(x, pct("lowest"), pct("highest"), color="#3b6ea5", alpha=0.15, label="lowest–highest")
