@@ -452,3 +452,68 @@ def cell_failures(notebook):
                 "diagnosis": {"NotImplementedError": "not_implemented", "AssertionError": "unnamed"}.get(name, "error")}]
         failures[grade_id] = found
     return failures
+
+
+# --- exercises that must not use autograd -----------------------------------------------------------
+
+# what torch says when a backward pass is attempted where nothing was recorded (inference mode) or
+# with respect to tensors that take no part in a graph; together with the refusal below, these are
+# the errors that mean "autograd was called", and only these: a RuntimeError of any other kind (say,
+# `.numpy()` on a tensor that requires grad, or shapes that do not fit) is the student's own error.
+AUTOGRAD_REFUSED = "autograd is switched off in this test"
+_AUTOGRAD_ERRORS = (
+    AUTOGRAD_REFUSED,
+    "does not require grad and does not have a grad_fn",     # backward/grad of an untracked result
+    "differentiated Tensors does not require grad",          # grad with respect to frozen parameters
+    "differentiated Tensors appears to not have been used",  # grad of a value computed without them
+    "cannot be saved for backward",                          # inference tensors in a recorded graph
+)
+
+
+def is_autograd_error(error):
+    """True if `error` (an exception) is what calling autograd under `call_without_autograd` raises."""
+    return isinstance(error, RuntimeError) and any(text in str(error) for text in _AUTOGRAD_ERRORS)
+
+
+def call_without_autograd(function, *args, **kwargs):
+    """function(*args, **kwargs) with autograd switched off: how tests call an exercise that must
+    compute its gradients by hand (`backpropagation` in 04, `three_layer_backward` in 06).
+
+    The call runs inside `torch.inference_mode()`, so nothing it computes is recorded for a backward
+    pass, and while it runs `Tensor.backward`, `torch.autograd.backward`, `torch.autograd.grad` and
+    the engine behind them (whatever name student code saved them under) raise a RuntimeError. A
+    hand-written backward pass, in NumPy or in torch arithmetic, notices none of this. If the
+    function fails because it called autograd, the check fails with the diagnosis "autograd"; any
+    other exception (a `NotImplementedError` of a stub, the student's own RuntimeError) is raised
+    unchanged.
+    """
+    import torch
+    from torch.autograd import graph, variable
+
+    name = getattr(function, "__name__", "the function")
+
+    def refuse(*_, **__):
+        raise RuntimeError(f"{AUTOGRAD_REFUSED}: {name} must compute its gradients by hand")
+
+    class _RefusingEngine:
+        def __getattr__(self, attribute):
+            return refuse
+
+    saved = (torch.Tensor.backward, torch.autograd.backward, torch.autograd.grad,
+             variable.Variable._execution_engine)
+    torch.Tensor.backward = torch.autograd.backward = torch.autograd.grad = refuse
+    variable.Variable._execution_engine = _RefusingEngine()
+    try:
+        with torch.inference_mode():
+            return function(*args, **kwargs)
+    except RuntimeError as error:
+        if isinstance(error, NotImplementedError) or not is_autograd_error(error):
+            raise
+        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+        fail(f"{name} runs with autograd switched off", "autograd",
+             text=f"The function {name} called autograd (.backward() or torch.autograd), which the tests switch off: "
+                  f"{first_line}\nCompute every gradient by hand, from the values the forward pass "
+                  "stored and the weights.")
+    finally:
+        (torch.Tensor.backward, torch.autograd.backward, torch.autograd.grad,
+         variable.Variable._execution_engine) = saved

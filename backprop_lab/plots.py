@@ -302,3 +302,42 @@ def plot_image_grid(images, titles=None, ncols=8, symmetric=False, size=1.3, sup
         ax.set_title(suptitle, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def plot_network(layer_sizes, unit_labels=None, layer_labels=None, edge_labels=None, ax=None, title=None):
+    """Draw a fully connected network as circles (units) joined by lines (weights).
+
+    layer_sizes: units per column, input first, e.g. [2, 3, 2, 1].
+    unit_labels: optional list (one per column) of lists of strings written inside the units.
+    layer_labels: optional list of strings written under each column.
+    edge_labels: optional list (one per pair of neighbouring columns) of strings written above the
+    lines between them (e.g. the weight matrix and its shape). Returns the axes."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.9 * len(layer_sizes) + 1.0, 0.9 * max(layer_sizes) + 1.6))
+    tallest = max(layer_sizes)
+    centres = [[(2.0 * column, (size - 1) / 2.0 - row) for row in range(size)]
+               for column, size in enumerate(layer_sizes)]
+    radius = 0.32
+    for column in range(len(layer_sizes) - 1):
+        for x0, y0 in centres[column]:
+            for x1, y1 in centres[column + 1]:
+                ax.plot([x0 + radius, x1 - radius], [y0, y1], color="0.6", lw=0.9, zorder=1)
+        if edge_labels and edge_labels[column]:
+            ax.text(2.0 * column + 1.0, tallest / 2.0 + 0.05, edge_labels[column], ha="center", va="bottom",
+                    fontsize=9, color="0.25")
+    colors = plt.cm.Pastel1.colors
+    for column, units in enumerate(centres):
+        for row, (x0, y0) in enumerate(units):
+            ax.add_patch(plt.Circle((x0, y0), radius, facecolor=colors[column % len(colors)],
+                                    edgecolor="0.2", lw=1.0, zorder=2))
+            if unit_labels and unit_labels[column]:
+                ax.text(x0, y0, unit_labels[column][row], ha="center", va="center", fontsize=8, zorder=3)
+        if layer_labels and layer_labels[column]:
+            ax.text(2.0 * column, -tallest / 2.0 - 0.05, layer_labels[column], ha="center", va="top", fontsize=9)
+    ax.set_xlim(-0.8, 2.0 * (len(layer_sizes) - 1) + 0.8)
+    ax.set_ylim(-tallest / 2.0 - 0.9, tallest / 2.0 + 0.6)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return ax

@@ -58,3 +58,17 @@ def test_explorers_of_unfinished_code_explain_instead_of_raising():
     explorer = layer_gradient_explorer(lambda depth, width, scale: _unfinished(None))
     assert "raised NotImplementedError" in explorer.children[1].value
     plt.close("all")
+
+
+def test_plot_network_draws_one_circle_per_unit_and_every_label():
+    from matplotlib.patches import Circle
+
+    from backprop_lab.plots import plot_network
+
+    ax = plot_network([2, 3, 2, 1], unit_labels=[["x1", "x2"], ["a", "b", "c"], ["d", "e"], ["ŷ"]],
+                      layer_labels=["a[0]", "a[1]", "a[2]", "a[3]"], edge_labels=["W[1]", "W[2]", "W[3]"])
+    assert sum(isinstance(p, Circle) for p in ax.patches) == 8
+    assert len(ax.lines) == 2 * 3 + 3 * 2 + 2 * 1
+    texts = {t.get_text() for t in ax.texts}
+    assert {"x1", "ŷ", "a[0]", "a[3]", "W[1]", "W[3]"} <= texts
+    plt.close("all")

@@ -12,18 +12,18 @@ def regression_gradients(w1, b1, w2, b2, x, t):
             "w1": np.dot(delta_hidden, x), "b1": delta_hidden.sum()}
 
 # %% forward_table
-forward_table = {"z2": np.array([1.5, -2.5, 1.5]), "h2": np.array([1.5, 0.0, 1.5]),
-                 "z3": np.array([[-1.0, 0.5]]), "h3": np.array([[0.0, 0.5]]),
-                 "z": np.array([[-0.25]]), "y_hat": np.float64(0.43782), "L": 0.82594}
+forward_table = {"z1": np.array([1.5, -2.5, 1.5]), "a1": np.array([1.5, 0.0, 1.5]),
+                 "z2": np.array([[-1.0, 0.5]]), "a2": np.array([[0.0, 0.5]]),
+                 "z3": np.array([[-0.25]]), "y_hat": np.float64(0.43782), "loss": 0.82594}
 
 # %% backward_table
 backward_table = {
     "dL_dy_hat": np.array(-2.28403),
-    "dL_dz": 0.437823 - 1,
-    "dL_dh3": np.array([-1.124355, 0.562177]),
-    "dL_dz3": np.array([0.0, 0.562177]),
-    "dL_dh2": np.array([0.281089, 0.562177, 0.281089]),
-    "dL_dz2": np.array([0.281089, 0.0, 0.281089]),
+    "dL_dz3": 0.437823 - 1,
+    "dL_da2": np.array([-1.124355, 0.562177]),
+    "dL_dz2": np.array([0.0, 0.562177]),
+    "dL_da1": np.array([0.281089, 0.562177, 0.281089]),
+    "dL_dz1": np.array([0.281089, 0.0, 0.281089]),
     "fc3.weight": np.array([[0.0, -0.281089]]),
     "fc3.bias": torch.tensor([-0.562177]),
     "fc2.weight": np.array([[0.0, 0.0, 0.0], [0.843266, 0.0, 0.843266]]),

@@ -7,8 +7,8 @@ def three_layer_backward(model, x, y):
     with torch.no_grad():
         h, v = model(x)
         dz = (h - y) / x.shape[0]
-        dz3 = (dz @ model.fc3.weight) * (v["z3"] > 0)
-        dz2 = (dz3 @ model.fc2.weight) * (v["z2"] > 0)
+        dz3 = (dz @ model.fc3.weight) * (v["z2"] > 0)
+        dz2 = (dz3 @ model.fc2.weight) * (v["z1"] > 0)
         return {"fc1.weight": (x.T @ dz2).reshape(model.fc1.weight.shape), "fc1.bias": dz2.sum(0),
-                "fc2.weight": (v["h2"].T @ dz3).reshape(model.fc2.weight.shape), "fc2.bias": dz3.sum(0),
-                "fc3.weight": (v["h3"].T @ dz).reshape(model.fc3.weight.shape), "fc3.bias": dz.sum(0)}
+                "fc2.weight": (v["a1"].T @ dz3).reshape(model.fc2.weight.shape), "fc2.bias": dz3.sum(0),
+                "fc3.weight": (v["a2"].T @ dz).reshape(model.fc3.weight.shape), "fc3.bias": dz.sum(0)}

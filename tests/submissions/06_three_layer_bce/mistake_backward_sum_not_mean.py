@@ -6,7 +6,7 @@ def three_layer_backward(model, x, y):
     with torch.no_grad():
         h, v = model(x)
         dz = h - y
-        dz3 = (dz @ model.fc3.weight) * (v["z3"] > 0)
-        dz2 = (dz3 @ model.fc2.weight) * (v["z2"] > 0)
-        return {"fc1.weight": dz2.T @ x, "fc1.bias": dz2.sum(0), "fc2.weight": dz3.T @ v["h2"],
-                "fc2.bias": dz3.sum(0), "fc3.weight": dz.T @ v["h3"], "fc3.bias": dz.sum(0)}
+        dz3 = (dz @ model.fc3.weight) * (v["z2"] > 0)
+        dz2 = (dz3 @ model.fc2.weight) * (v["z1"] > 0)
+        return {"fc1.weight": dz2.T @ x, "fc1.bias": dz2.sum(0), "fc2.weight": dz3.T @ v["a1"],
+                "fc2.bias": dz3.sum(0), "fc3.weight": dz.T @ v["a2"], "fc3.bias": dz.sum(0)}

@@ -8,11 +8,11 @@ the loss by luck; the SGD cell must not reward that)."""
 def regression_gradients(w1, b1, w2, b2, x, t):
     return {"w1": 0.1, "b1": 0.1, "w2": 0.1, "b2": 0.1}
 # %% forward_table
-forward_table = {"z2": [0.5, 0.5, 0.5], "h2": [0.5, 0.5, 0.5], "z3": [0.5, 0.5], "h3": [0.5, 0.5],
-                 "z": 0.5, "y_hat": 0.5, "L": 0.5}
+forward_table = {"z1": [0.5, 0.5, 0.5], "a1": [0.5, 0.5, 0.5], "z2": [0.5, 0.5], "a2": [0.5, 0.5],
+                 "z3": 0.5, "y_hat": 0.5, "loss": 0.5}
 # %% backward_table
-backward_table = {"dL_dy_hat": 0.5, "dL_dz": 0.5, "dL_dh3": [0.5, 0.5], "dL_dz3": [0.5, 0.5],
-                  "dL_dh2": [0.5, 0.5, 0.5], "dL_dz2": [0.5, 0.5, 0.5], "fc3.weight": [[0.5, 0.5]],
+backward_table = {"dL_dy_hat": 0.5, "dL_dz3": 0.5, "dL_da2": [0.5, 0.5], "dL_dz2": [0.5, 0.5],
+                  "dL_da1": [0.5, 0.5, 0.5], "dL_dz1": [0.5, 0.5, 0.5], "fc3.weight": [[0.5, 0.5]],
                   "fc3.bias": [0.5], "fc2.weight": [[0.5, 0.5, 0.5], [0.5, 0.5, 0.5]], "fc2.bias": [0.5, 0.5],
                   "fc1.weight": [[0.5, 0.5], [0.5, 0.5], [0.5, 0.5]], "fc1.bias": [0.5, 0.5, 0.5]}
 # %% three_layer_backward

@@ -8,11 +8,11 @@ every autograded cell (the written answer is graded by hand and is not part of t
 def regression_gradients(w1, b1, w2, b2, x, t):
     return {"w1": 0.0, "b1": 0.0, "w2": 0.0, "b2": 0.0}
 # %% forward_table
-forward_table = {"z2": [0.0, 0.0, 0.0], "h2": [0.0, 0.0, 0.0], "z3": [0.0, 0.0], "h3": [0.0, 0.0],
-                 "z": 0.0, "y_hat": 0.0, "L": 0.0}
+forward_table = {"z1": [0.0, 0.0, 0.0], "a1": [0.0, 0.0, 0.0], "z2": [0.0, 0.0], "a2": [0.0, 0.0],
+                 "z3": 0.0, "y_hat": 0.0, "loss": 0.0}
 # %% backward_table
-backward_table = {"dL_dy_hat": 0.0, "dL_dz": 0.0, "dL_dh3": [0.0, 0.0], "dL_dz3": [0.0, 0.0],
-                  "dL_dh2": [0.0, 0.0, 0.0], "dL_dz2": [0.0, 0.0, 0.0], "fc3.weight": [[0.0, 0.0]],
+backward_table = {"dL_dy_hat": 0.0, "dL_dz3": 0.0, "dL_da2": [0.0, 0.0], "dL_dz2": [0.0, 0.0],
+                  "dL_da1": [0.0, 0.0, 0.0], "dL_dz1": [0.0, 0.0, 0.0], "fc3.weight": [[0.0, 0.0]],
                   "fc3.bias": [0.0], "fc2.weight": [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]], "fc2.bias": [0.0, 0.0],
                   "fc1.weight": [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]], "fc1.bias": [0.0, 0.0, 0.0]}
 # %% three_layer_backward

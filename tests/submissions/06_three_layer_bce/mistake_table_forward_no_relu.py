@@ -3,5 +3,5 @@ error through the rest of the forward table."""
 # lose: test_table_forward
 # diagnosis: wrong_value
 # %% forward_table
-forward_table = {"z2": [1.5, -2.5, 1.5], "h2": [1.5, -2.5, 1.5], "z3": [-6.0, -2.0], "h3": [0.0, 0.0],
-                 "z": 0.25, "y_hat": 0.5622, "L": 0.5759}
+forward_table = {"z1": [1.5, -2.5, 1.5], "a1": [1.5, -2.5, 1.5], "z2": [-6.0, -2.0], "a2": [0.0, 0.0],
+                 "z3": 0.25, "y_hat": 0.5622, "loss": 0.5759}
