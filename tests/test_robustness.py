@@ -3,6 +3,7 @@ each with one hazard, is graded in a single batch; every test checks one hazard:
 points, the batch completed, the honest control student is unaffected, the report says why."""
 import copy
 import json
+import re
 
 import nbformat
 import pytest
@@ -250,4 +251,20 @@ def test_regrading_is_idempotent_and_reuses_finished_work(graded):
     (scratch / "submitted" / "control" / "01_loss" / "loss.ipynb").touch()
     done, scores = grade_with_backprop_lab(scratch, "--timeout", "5")
     assert scores == graded["scores"]
-    assert "0 run" in done.stdout
+    assert notebooks_run(done) == 0
+
+
+def test_a_changed_option_runs_the_notebook_again(tmp_path):
+    """The re-run key covers every option that changes a result: outputs recorded with one time
+    limit (or without the sandbox) are not reused under another."""
+    scratch = scratch_class(tmp_path / "class", {("ada", "01_loss"): correct()})
+    runs = [notebooks_run(grade_with_backprop_lab(scratch, *options)[0])
+            for options in (["--timeout", "5"], ["--timeout", "5"], ["--timeout", "6"], ["--timeout", "6", "--no-sandbox"])]
+    assert runs == [1, 0, 1, 1]
+
+
+def notebooks_run(done):
+    """How many notebooks `backprop-lab grade` ran (not reused from a previous run), from its last line."""
+    found = re.findall(r"\((\d+) run, \d+ unchanged since the last run\)", done.stdout)
+    assert len(found) == 1, done.stdout[-2000:]
+    return int(found[0])

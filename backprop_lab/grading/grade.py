@@ -23,7 +23,6 @@ from .. import course
 from . import execute, forked, gradebook, inputs, sanitize, score
 from .zygote import Zygote
 
-GRADER_VERSION = "4"
 # Files beside the notebook are copied for it to read: each at most MAX_EXTRA_FILE, and in all
 # at most MAX_EXTRA_FILES files and MAX_EXTRA_BYTES.
 MAX_EXTRA_FILE, MAX_EXTRA_FILES, MAX_EXTRA_BYTES = 20 * 2**20, 100, 64 * 2**20
@@ -92,6 +91,8 @@ def _grade(root, submitted, workers, cell_timeout, confine, figures, log, tamper
     staged, executed, work = staging / "submitted", staging / "executed", staging / "work"
     db_url = f"sqlite:///{root / 'gradebook.db'}"
 
+    settings = [grader_code_digest(), figures, cell_timeout, confine, tamper_checks]  # what changes a result
+
     def prepare_all():
         prepared, releases = [], {}
         for submission in submissions:
@@ -99,7 +100,7 @@ def _grade(root, submitted, workers, cell_timeout, confine, figures, log, tamper
             if a not in releases:
                 releases[a] = nbformat.read(a.release(root), as_version=4)
             job = _prepare_or_zero(submission, releases[a], root, staged, executed, work, config, db_url,
-                                   [figures, cell_timeout, tamper_checks])
+                                   settings)
             prepared.append({"problems": submission.problems, "reused": submission.reused,
                              "zeroed": submission.zeroed, "job": job and dataclasses.asdict(job)})
         return prepared
@@ -201,6 +202,16 @@ def _ensure_in_gradebook(root, assignments, log):
         course.generate(root, assignment)
 
 
+def grader_code_digest() -> str:
+    """A digest of the package's Python code (the grader and the helpers notebooks import): a
+    changed grader runs every notebook again, with no version number to bump by hand."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def _prepare_or_zero(submission, release, root, staged, executed, work, config, db_url, settings):
     """_prepare; if it fails on what this submission holds, the submission scores zero, with why,
     and nothing of it is staged for nbgrader: the other notebooks go on."""
@@ -248,8 +259,8 @@ def _prepare(submission, release, root, staged, executed, work, config, db_url, 
         clean = sanitized(notebook)
     nbformat.write(clean, target / f"{a.notebook}.ipynb")  # scored as it was run
     cells = [(_kind(cell), cell.source) for cell in clean.cells if cell.cell_type == "code"]
-    # what was run and how (figures, time limit, tamper checks): a change of either runs it again
-    digest = hashlib.sha256(json.dumps([GRADER_VERSION, settings, cells]).encode()).hexdigest()
+    # what was run and how (the grader's code, figures, time limit, sandbox, tamper checks): a change of any runs it again
+    digest = hashlib.sha256(json.dumps([settings, cells]).encode()).hexdigest()
     path = _executed_path(executed, submission)
     if path.is_file() and json.loads(path.read_text()).get("digest") == digest:
         submission.reused = True

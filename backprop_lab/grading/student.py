@@ -103,6 +103,7 @@ class StudentServer:
         self.handles, self.handle_ids = {}, {}       # handle -> object, id(object) -> handle
         self.class_ids, self.classes = {}, []        # id(class) -> class id; the classes, kept alive
         self.locked_classes = set()                  # ids of classes that locked cells defined
+        self.locked_names = set()                    # names locked cells bound: the test side has its own
         self.counter = itertools.count(1)
         self.cell = None
         self.tracked = {}                            # ("t"|"s", n) -> _Tracked
@@ -115,11 +116,14 @@ class StudentServer:
     # -------------------------------------------------------------- the loop's entry points
 
     def after_locked_cell(self, namespace_before: dict) -> None:
-        """Remember the classes a locked cell defined (their instances pass the tests' isinstance)."""
+        """Remember the names a locked cell bound (the test side ran it too and keeps its own) and
+        the classes it defined (their instances pass the tests' isinstance)."""
         for name, value in self.kernel.namespace.items():
-            if isinstance(value, type) and namespace_before.get(name) is not value:
-                self.locked_classes.add(id(value))
-                self.classes.append(value)
+            if namespace_before.get(name) is not value:
+                self.locked_names.add(name)
+                if isinstance(value, type):
+                    self.locked_classes.add(id(value))
+                    self.classes.append(value)
 
     def serve_one(self) -> None:
         """Read one request from the test process and reply to it."""
@@ -202,7 +206,7 @@ class StudentServer:
         for name in gone:
             del self.sent_names[name]
         for name, value in list(namespace.items()):
-            if name.startswith("_") or name in SYSTEM_NAMES:
+            if name.startswith("_") or name in SYSTEM_NAMES or name in self.locked_names:
                 continue
             previous = self.sent_names.get(name)
             if previous is not None and previous[0] is value and not _mutable_data(value):
