@@ -45,14 +45,15 @@ def validate_course(root, names, workers):
 
 def grade_class(root, args):
     """Grade every submission; print the grade table and every flagged submission."""
+    from .grading import options
     from .grading.grade import grade
 
     logging.basicConfig(level=logging.ERROR, format="%(name)s: %(message)s")
 
     submitted = args.submissions or root / "submitted"
-    submissions, rows, seconds = grade(root, submitted, workers=args.workers, cell_timeout=args.timeout,
-                                       confine=not args.no_sandbox, figures=args.figures,
-                                       tamper_checks=not args.boundary_only)
+    chosen_options = options.for_course(root, args.timeout, workers=args.workers, confine=not args.no_sandbox,
+                                        figures=args.figures, tamper_checks=not args.boundary_only)
+    submissions, rows, seconds = grade(root, submitted, chosen_options)
     print_grade_table(root, submissions, rows)
     flagged = [s for s in submissions if s.flags or s.problems]
     if flagged:
@@ -205,7 +206,7 @@ def main(argv=None):
     sub.add_argument("submissions", nargs="?", type=Path,
                      help="folder of <student>/<assignment>/ submissions (default: submitted/)")
     sub.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="notebooks run at once")
-    sub.add_argument("--timeout", type=float, default=60.0, help="seconds allowed per cell")
+    sub.add_argument("--timeout", type=float, help="seconds allowed per cell (default: c.Execute.timeout of nbgrader_config.py)")
     sub.add_argument("--no-sandbox", action="store_true", help="do not hide the course from student code")
     sub.add_argument("--figures", action="store_true", help="render plots into autograded notebooks and feedback")
     sub.add_argument("--boundary-only", action="store_true",
@@ -222,7 +223,7 @@ def main(argv=None):
     sub = commands.add_parser("gradescope", help="build the Gradescope autograder bundle (a zip)")
     sub.add_argument("assignments", nargs="*", help="assignments it grades (default: all written ones)")
     sub.add_argument("--output", type=Path, default=Path("autograder.zip"), help="the zip to write")
-    sub.add_argument("--timeout", type=float, default=60.0, help="seconds allowed per cell")
+    sub.add_argument("--timeout", type=float, help="seconds allowed per cell (default: c.Execute.timeout of nbgrader_config.py)")
     sub = commands.add_parser("hub", help="the course on a local JupyterHub: start | stop | remove | status | "
                               "grade A | feedback A (see README, Instructors)")
     from . import hub

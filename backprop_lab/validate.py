@@ -40,6 +40,7 @@ class Report:
 
 def validate(root, assignments, workers=2):
     """Check the assignments; one Report each, whose `problems` list says what is wrong."""
+    from .grading import options
     from .grading.grade import grade
 
     reports = [Report(a) for a in assignments]
@@ -55,7 +56,7 @@ def validate(root, assignments, workers=2):
                 folder = scratch / "submitted" / student / a.name
                 folder.mkdir(parents=True)
                 shutil.copy(notebook, folder / f"{a.notebook}.ipynb")
-        grade(scratch, scratch / "submitted", workers=workers, log=lambda *_: None)
+        grade(scratch, scratch / "submitted", options.for_course(scratch, workers=workers), log=lambda *_: None)
         for report in reports:
             _check_scores(report, scratch)
     return reports

@@ -17,7 +17,6 @@ import math
 import os
 import resource
 import secrets
-import select
 import selectors
 import signal
 import socket

@@ -17,10 +17,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import nbformat
-from traitlets.config import Config, PyFileConfigLoader
 
 from .. import course
 from . import execute, forked, gradebook, inputs, sanitize, score
+from .options import Options, course_config
 from .zygote import Zygote
 
 # Files beside the notebook are copied for it to read: each at most MAX_EXTRA_FILE, and in all
@@ -64,23 +64,20 @@ def find_submissions(submitted, assignments):
     return sorted(found, key=lambda s: (s.student, assignments.index(s.assignment)))
 
 
-def grade(root, submitted, workers=2, cell_timeout=60.0, confine=True, figures=False, log=print,
-          tamper_checks=True):
-    """Grade every submission; `tamper_checks=False` leaves out the two layers of defence in depth
-    (the scan of student code and the integrity guard), so that tests can try the process
-    boundary on its own."""
+def grade(root: Path, submitted: Path, options: Options, log=print) -> tuple:
+    """Grade every submission in `submitted` as `options` say; (submissions, cell rows, seconds)."""
     with gradebook.one_engine():
-        return _grade(root, submitted, workers, cell_timeout, confine, figures, log, tamper_checks)
+        return _grade(root, submitted, options, log)
 
 
-def _grade(root, submitted, workers, cell_timeout, confine, figures, log, tamper_checks):
+def _grade(root, submitted, options, log):
     root, submitted = Path(root).resolve(), Path(submitted).resolve()
     started, phases = time.perf_counter(), {}
 
     def lap(phase):  # seconds since the end of the previous phase
         phases[phase] = time.perf_counter() - started - sum(phases.values())
 
-    config = _course_config(root)
+    config = course_config(root)
     assignments = course.written_assignments(root)
     submissions = find_submissions(submitted, assignments)
     if not submissions:
@@ -91,7 +88,7 @@ def _grade(root, submitted, workers, cell_timeout, confine, figures, log, tamper
     staged, executed, work = staging / "submitted", staging / "executed", staging / "work"
     db_url = f"sqlite:///{root / 'gradebook.db'}"
 
-    settings = [grader_code_digest(), figures, cell_timeout, confine, tamper_checks]  # what changes a result
+    settings = [grader_code_digest(), *options.rerun_key()]  # what changes a result
 
     def prepare_all():
         prepared, releases = [], {}
@@ -108,17 +105,17 @@ def _grade(root, submitted, workers, cell_timeout, confine, figures, log, tamper
     prepared = forked.start(prepare_all)  # on the other core, while this process imports torch & co.
     score_assignment, finish_scoring = score.start_scoring(
         root, score.grading_config(config, staged.relative_to(root), executed))
-    kernel = execute.warm_up(figures)
-    confinement = _confinement(root, staging, confine, log)
-    limits = execute.Limits(cell_timeout=cell_timeout)
-    zygote = Zygote(kernel, limits, confinement, tamper_checks)  # before this process reads any notebook
+    kernel = execute.warm_up(options.figures)
+    confinement = _confinement(root, staging, options.confine, log)
+    limits = execute.Limits(cell_timeout=options.cell_timeout)
+    zygote = Zygote(kernel, limits, confinement, options.tamper_checks)  # before this process reads any notebook
     lap("start")
     jobs = []
     for submission, outcome in zip(submissions, prepared()):
         submission.problems, submission.reused, submission.zeroed = (outcome["problems"], outcome["reused"],
                                                                      outcome["zeroed"])
         if outcome["job"]:
-            jobs.append((submission, execute.Job(**{**outcome["job"], "escape": outcome["job"]["escape"] if tamper_checks else None})))
+            jobs.append((submission, execute.Job(**{**outcome["job"], "escape": outcome["job"]["escape"] if options.tamper_checks else None})))
     jobs.sort(key=lambda pair: pair[0].assignment.name)  # assignments finish, and are scored, one by one
     execute.ready(kernel, zygote, [job for _, job in jobs])
     lap("prepare (after start)")
@@ -138,7 +135,7 @@ def _grade(root, submitted, workers, cell_timeout, confine, figures, log, tamper
             score_assignment(submission.assignment.name)
 
     try:
-        execute.run_all([job for _, job in jobs], workers, limits, kernel, zygote, progress=finished)
+        execute.run_all([job for _, job in jobs], options.workers, limits, kernel, zygote, progress=finished)
     finally:
         zygote.close()
     bar.close()
@@ -178,13 +175,6 @@ def _merge_flags(flags):
         cells.setdefault(reason, []).append(cell)
     return [f"{reason} (cell{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))})"
             for reason, numbers in cells.items()]
-
-
-def _course_config(root):
-    loader = PyFileConfigLoader(course.CONFIG_FILE, path=str(root))
-    config = Config(loader.load_config())
-    config.CourseDirectory.root = str(root)
-    return config
 
 
 def _ensure_in_gradebook(root, assignments, log):

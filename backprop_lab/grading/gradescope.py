@@ -31,6 +31,7 @@ from pathlib import Path
 import nbformat
 
 from .. import course
+from . import options
 from .hidden import checks_of, hidden_part, secret_lines
 
 DEFAULT_ROOT = "/autograder"
@@ -50,7 +51,7 @@ _SKIP = {"__pycache__", ".ipynb_checkpoints", ".DS_Store"}
 # The bundle
 
 
-def build_bundle(root, output, assignments=None, cell_timeout=60.0):
+def build_bundle(root, output, assignments=None, cell_timeout=None):
     """Write the Gradescope autograder zip for `assignments` (default: every written one).
     Returns (path of the zip, the assignments, {arcname: size})."""
     root = Path(root).resolve()
@@ -75,7 +76,8 @@ def build_bundle(root, output, assignments=None, cell_timeout=60.0):
         folder = root / "source" / assignment.name
         for path in _files(folder):
             entries[f"source/{assignment.name}/{path.relative_to(folder).as_posix()}"] = (path, 0o644)
-    settings = {"assignments": [a.name for a in chosen], "cell_timeout": cell_timeout}
+    settings = {"assignments": [a.name for a in chosen],
+                "cell_timeout": cell_timeout or options.configured_cell_timeout(root)}
 
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -199,7 +201,7 @@ def _grade(layout, cell_timeout, log):
     written = course.written_assignments(layout.course)
     settings = layout.settings()
     if cell_timeout is None:
-        cell_timeout = float(os.environ.get("BACKPROP_LAB_CELL_TIMEOUT") or settings.get("cell_timeout") or 60)
+        cell_timeout = os.environ.get("BACKPROP_LAB_CELL_TIMEOUT") or settings.get("cell_timeout")
     found, notes = find_notebooks(layout.submission, written)
     if not found:
         expected = ", ".join(f"{a.notebook}.ipynb" for a in written)
@@ -218,8 +220,9 @@ def _grade(layout, cell_timeout, log):
     confine = sandbox_available()
     if not confine:
         log("warning: the sandbox is not available in this container; student code runs unconfined")
-    submissions, rows, seconds = grade(layout.course, layout.course / "submitted", workers=1,
-                                       cell_timeout=cell_timeout, confine=confine, figures=False, log=log)
+    chosen_options = options.for_course(layout.course, float(cell_timeout) if cell_timeout else None,
+                                        workers=1, confine=confine)
+    submissions, rows, seconds = grade(layout.course, layout.course / "submitted", chosen_options, log=log)
     log(f"graded in {seconds:.1f} s")
     return results_json(layout.course, submissions, rows, notes, sandboxed=confine)
 

@@ -18,7 +18,6 @@ from nbgrader.converters import Autograde, GenerateFeedback
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor, SaveAutoGrades
 from traitlets import Unicode
-from traitlets.config import Config
 
 from . import feedback, forked, gradebook
 from .execute import error_output
