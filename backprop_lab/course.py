@@ -34,9 +34,25 @@ def find_root(start=None):
 
 
 def all_assignments(root):
-    """Every assignment listed in nbgrader_config.py, in teaching order."""
+    """Every assignment of the course, in teaching order: the ASSIGNMENTS list of nbgrader_config.py
+    when it has one; otherwise, as nbgrader finds them, each folder of source/ (in name order)
+    with its one notebook."""
     names = runpy.run_path(str(Path(root) / CONFIG_FILE), init_globals={"get_config": Config})
-    return [Assignment(name, notebook) for name, notebook in names["ASSIGNMENTS"]]
+    if "ASSIGNMENTS" in names:
+        return [Assignment(name, notebook) for name, notebook in names["ASSIGNMENTS"]]
+    source = Path(root) / "source"
+    folders = sorted(f for f in source.iterdir() if f.is_dir() and not f.name.startswith(".")) if source.is_dir() else []
+    if not folders:
+        raise SystemExit(f"backprop-lab: {Path(root) / CONFIG_FILE} has no ASSIGNMENTS list and there is no "
+                         f"source/<assignment>/ folder to find them in")
+    found = []
+    for folder in folders:
+        notebooks = sorted(folder.glob("*.ipynb"))
+        if len(notebooks) != 1:
+            raise SystemExit(f"backprop-lab: {folder} holds {len(notebooks)} notebooks; an assignment here is one "
+                             "notebook (or list them in ASSIGNMENTS in nbgrader_config.py)")
+        found.append(Assignment(folder.name, notebooks[0].stem))
+    return found
 
 
 def written_assignments(root):

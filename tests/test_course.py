@@ -56,3 +56,16 @@ def test_cli_refuses_unknown_assignments_and_folders(tmp_path):
     outside = subprocess.run([sys.executable, "-m", "backprop_lab.cli", "validate"], cwd=tmp_path,
                              capture_output=True, text=True)
     assert outside.returncode != 0 and "no nbgrader_config.py" in outside.stderr
+
+
+def test_assignments_come_from_source_when_the_config_lists_none(tmp_path):
+    (tmp_path / course.CONFIG_FILE).write_text("c = get_config()\n")
+    with pytest.raises(SystemExit, match="no ASSIGNMENTS list"):
+        course.all_assignments(tmp_path)
+    for name, notebook in [("02_b", "second"), ("01_a", "first")]:
+        (tmp_path / "source" / name).mkdir(parents=True)
+        (tmp_path / "source" / name / f"{notebook}.ipynb").write_text("{}")
+    assert course.all_assignments(tmp_path) == [course.Assignment("01_a", "first"), course.Assignment("02_b", "second")]
+    (tmp_path / "source" / "01_a" / "extra.ipynb").write_text("{}")
+    with pytest.raises(SystemExit, match="holds 2 notebooks"):
+        course.all_assignments(tmp_path)
