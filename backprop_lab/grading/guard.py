@@ -11,6 +11,7 @@ keep its identity and be given new code).
 """
 import builtins
 import gc
+import importlib
 import itertools
 import operator
 import signal
@@ -70,9 +71,9 @@ def _state(obj):
 class Snapshot:
     def __init__(self, kernel):
         shell = kernel.shell
-        self.modules = {name: sys.modules[name] for name in WATCHED_MODULES if name in sys.modules}
+        self.modules = {name: importlib.import_module(name) for name in WATCHED_MODULES}  # a missing one is an error
         self.seen = {name: _Seen(dict(vars(module))) for name, module in self.modules.items()}
-        classes = [getattr(sys.modules[m], c) for m, c in WATCHED_CLASSES if m in sys.modules]
+        classes = [getattr(self.modules.get(m) or importlib.import_module(m), c) for m, c in WATCHED_CLASSES]
         classes += [cls for obj in (shell, shell.display_pub, shell.displayhook, kernel, shell.events)
                     for cls in type(obj).__mro__ if cls.__module__ != "builtins"]
         self.classes = {f"{cls.__module__}.{cls.__qualname__}": cls for cls in classes}
@@ -108,45 +109,72 @@ class Snapshot:
 
     def changes(self, namespace):
         """Descriptions of everything that differs from the snapshot (empty when untouched)."""
-        found = []
-        for name, module in self.modules.items():
-            seen, current = self.seen[name], vars(module)
-            if sys.modules.get(name) is module and seen.unchanged(current):
-                continue
-            if sys.modules.get(name) is not module:
-                found.append(f"sys.modules[{name!r}] was replaced")
-            replaced = seen.replaced(current)
-            found += [f"{name}.{key} was replaced or deleted" for key in replaced]
-            found += [f"the code of {name}.{key} was changed" for key in seen.recoded() if key not in replaced]
-        for name, cls in self.classes.items():
-            seen, current = self.seen_classes[name], vars(cls)
-            if len(current) == len(seen.contents) and seen.unchanged(current):
-                continue  # nothing replaced or deleted, so nothing added either
-            added = {key for key in set(current) - set(seen.contents) if key.startswith("__")}
-            if added or seen.replaced(current) or seen.recoded():
-                found.append(f"the class {name} was modified")
-        for name, obj in self.objects.items():
-            now, then = _state(obj), self.object_states[name]
-            if now.keys() != then.keys() or any(now[key] is not value for key, value in then.items()):
-                found.append(f"{name} was modified")
-        for name, hook in self.hooks.items():
-            if getattr(sys, name) is not hook:
-                found.append(f"sys.{name} was replaced")
-        if self.alarm is not None and signal.getsignal(signal.SIGALRM) is not self.alarm:
-            found.append("the grader's time-limit signal handler was replaced")
-        if sys.gettrace() is not None or sys.getprofile() is not None:
-            found.append("a trace or profile function was installed")
-        for name, value in self._lists().items():
-            if value != self.lists[name]:
-                found.append(f"{name} were changed")
-        if set(threading.enumerate()) - self.threads:
-            found.append("a background thread is running")
-        for name, value in self.bindings.items():
-            if namespace.get(name, _MISSING) is not value:
-                found.append(f"the name {name!r} (set by a locked cell) was rebound")
-        if builtins.__dict__ is not vars(self.modules["builtins"]):
-            found.append("builtins were replaced")
-        return found
+        return [found for check in CHECKS for found in check(self, namespace)]
+
+
+# ------------------------------------------------------------------ the checks, one per kind of state
+
+def _modules(snapshot, namespace):
+    for name, module in snapshot.modules.items():
+        seen, current = snapshot.seen[name], vars(module)
+        if sys.modules.get(name) is module and seen.unchanged(current):
+            continue
+        if sys.modules.get(name) is not module:
+            yield f"sys.modules[{name!r}] was replaced"
+        replaced = seen.replaced(current)
+        yield from (f"{name}.{key} was replaced or deleted" for key in replaced)
+        yield from (f"the code of {name}.{key} was changed" for key in seen.recoded() if key not in replaced)
+
+
+def _classes(snapshot, namespace):
+    for name, cls in snapshot.classes.items():
+        seen, current = snapshot.seen_classes[name], vars(cls)
+        if len(current) == len(seen.contents) and seen.unchanged(current):
+            continue  # nothing replaced or deleted, so nothing added either
+        added = {key for key in set(current) - set(seen.contents) if key.startswith("__")}
+        if added or seen.replaced(current) or seen.recoded():
+            yield f"the class {name} was modified"
+
+
+def _shell_objects(snapshot, namespace):
+    for name, obj in snapshot.objects.items():
+        now, then = _state(obj), snapshot.object_states[name]
+        if now.keys() != then.keys() or any(now[key] is not value for key, value in then.items()):
+            yield f"{name} was modified"
+
+
+def _interpreter_hooks(snapshot, namespace):
+    for name, hook in snapshot.hooks.items():
+        if getattr(sys, name) is not hook:
+            yield f"sys.{name} was replaced"
+    if snapshot.alarm is not None and signal.getsignal(signal.SIGALRM) is not snapshot.alarm:
+        yield "the grader's time-limit signal handler was replaced"
+    if sys.gettrace() is not None or sys.getprofile() is not None:
+        yield "a trace or profile function was installed"
+    if builtins.__dict__ is not vars(snapshot.modules["builtins"]):
+        yield "builtins were replaced"
+
+
+def _callback_lists(snapshot, namespace):
+    for name, value in snapshot._lists().items():
+        if value != snapshot.lists[name]:
+            yield f"{name} were changed"
+
+
+def _threads(snapshot, namespace):
+    if set(threading.enumerate()) - snapshot.threads:
+        yield "a background thread is running"
+
+
+def _locked_bindings(snapshot, namespace):
+    for name, value in snapshot.bindings.items():
+        if namespace.get(name, _MISSING) is not value:
+            yield f"the name {name!r} (set by a locked cell) was rebound"
+
+
+# Every check the guard makes before a test cell. The other two layers: scan.py (the student's
+# source, read by the grader before it runs) and sanitize.tampered_cells (locked cells edited).
+CHECKS = (_modules, _classes, _shell_objects, _interpreter_hooks, _callback_lists, _threads, _locked_bindings)
 
 
 _MISSING = object()
