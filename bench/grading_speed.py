@@ -73,7 +73,7 @@ def staged_jobs(scratch, run):
 
     jobs = []
     for index, path in enumerate(sorted((scratch / ".grading" / "submitted").glob("*/*/*.ipynb"))):
-        cells = [(grade._kind(cell), cell.source) for cell in nbformat.read(path, as_version=4).cells
+        cells = [(grade.cell_kind(cell), cell.source) for cell in nbformat.read(path, as_version=4).cells
                  if cell.cell_type == "code"]
         workdir = scratch / ".grading" / "bench" / str(run) / str(index)
         workdir.mkdir(parents=True)
@@ -89,7 +89,7 @@ def time_execution(scratch):
     from backprop_lab.grading.zygote import Zygote
 
     kernel = execute.warm_up()
-    confinement = grade._confinement(scratch, scratch / ".grading", True, print)
+    confinement = grade.confinement(scratch, True)
     runs = [staged_jobs(scratch, run) for run in range(EXECUTION_RUNS)]  # the same cells, each with its folders
 
     def isolated(jobs):

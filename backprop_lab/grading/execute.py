@@ -26,7 +26,7 @@ import warnings
 from dataclasses import dataclass, field
 
 from . import scan
-from .kernel import CellTimeoutError
+from .kernel import GRADER_ERROR, INTEGRITY_ERROR, TIMEOUT_ERROR, CellTimeoutError
 
 HEADER = struct.Struct("!Q")
 STUDENT, LOCKED, TEST = "student", "locked", "test"
@@ -247,7 +247,7 @@ class _Notebook:
             targets = {STUDENT: [self.student], LOCKED: [self.student, self.tests], TEST: [self.tests]}[kind]
             live = [endpoint for endpoint in targets if endpoint.alive]
             if kind == STUDENT and not live:
-                self.record([error_output("GraderError", "not run: the notebook's student process had ended")],
+                self.record([error_output(GRADER_ERROR, "not run: the notebook's student process had ended")],
                             None, [])
                 continue
             self.replies = {endpoint: None for endpoint in live}
@@ -313,7 +313,7 @@ class _Notebook:
             outputs = _what_scores(outputs)
         escape = self.job.escape
         if escape and self.next_cell > escape[0] and kind == TEST:
-            outputs = outputs + [error_output("GraderIntegrityError", f"not graded: {escape[1]}")]
+            outputs = outputs + [error_output(INTEGRITY_ERROR, f"not graded: {escape[1]}")]
         self.record(outputs, count, flags)
         self.send_next()
 
@@ -337,7 +337,7 @@ class _Notebook:
         endpoint.kill()
         self.job.flags.append([self.next_cell + 1, f"the student process stopped: {reason}"])
         if endpoint in self.replies and self.replies[endpoint] is None:
-            self.replies[endpoint] = ([error_output("GraderError", f"the student process stopped while "
+            self.replies[endpoint] = ([error_output(GRADER_ERROR, f"the student process stopped while "
                                                                    f"running this cell: {reason}")], None, [])
             if all(value is not None for value in self.replies.values()):
                 self.complete_cell()
@@ -375,7 +375,7 @@ class _Notebook:
         self.job.flags.append([first + 1, reason])
         for index in range(first, len(self.job.cells)):
             message = reason if index == first else "not run: an earlier cell stopped the notebook"
-            self.job.outputs.append([error_output("GraderError", message)])
+            self.job.outputs.append([error_output(GRADER_ERROR, message)])
             self.job.counts.append(None)
         self.next_cell = len(self.job.cells)
         self.finish()
@@ -492,10 +492,10 @@ def _serve_tests(reader, writer, sock, limits, kernel):
         except Exception as error:  # noqa: BLE001 - whatever the student side answered, the cell runs
             flags.append(f"the notebook's variables could not be read from the student process ({error})")
         if tampered:
-            outputs, count, truncated = [error_output("GraderIntegrityError", "not graded: " + "; ".join(tampered))], None, False
+            outputs, count, truncated = [error_output(INTEGRITY_ERROR, "not graded: " + "; ".join(tampered))], None, False
             flags += tampered
         elif time.monotonic() >= deadline:
-            outputs, count, truncated = [error_output("CellTimeoutError", "the cell ran longer than the grader's "
+            outputs, count, truncated = [error_output(TIMEOUT_ERROR, "the cell ran longer than the grader's "
                                                                           "time limit")], None, False
         else:
             before = dict(kernel.namespace)
@@ -505,10 +505,10 @@ def _serve_tests(reader, writer, sock, limits, kernel):
             if kind == LOCKED:
                 student.locked.update(bound)
             if not kernel.succeeded and not any(output["output_type"] == "error" for output in outputs):
-                outputs.append(error_output("GraderError", "the cell failed"))
+                outputs.append(error_output(GRADER_ERROR, "the cell failed"))
         if truncated:
             flags.append("printed more output than the grader keeps (truncated)")
-        if student.timed_out or "CellTimeoutError" in {output.get("ename") for output in outputs}:
+        if student.timed_out or TIMEOUT_ERROR in {output.get("ename") for output in outputs}:
             flags.append(f"timed out after {limits.cell_timeout:g} s")
         _send(writer, {"outputs": outputs, "count": count, "flags": flags, "nonce": request["nonce"]})
 

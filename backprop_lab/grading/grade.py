@@ -106,9 +106,9 @@ def _grade(root, submitted, options, log):
     score_assignment, finish_scoring = score.start_scoring(
         root, score.grading_config(config, staged.relative_to(root), executed))
     kernel = execute.warm_up(options.figures)
-    confinement = _confinement(root, staging, options.confine, log)
+    sandboxing = confinement(root, options.confine, log)
     limits = execute.Limits(cell_timeout=options.cell_timeout)
-    zygote = Zygote(kernel, limits, confinement, options.tamper_checks)  # before this process reads any notebook
+    zygote = Zygote(kernel, limits, sandboxing, options.tamper_checks)  # before this process reads any notebook
     lap("start")
     jobs = []
     for submission, outcome in zip(submissions, prepared()):
@@ -248,7 +248,7 @@ def _prepare(submission, release, root, staged, executed, work, config, db_url, 
                                    f"{error}): its answers were put back into the release notebook")
         clean = sanitized(notebook)
     nbformat.write(clean, target / f"{a.notebook}.ipynb")  # scored as it was run
-    cells = [(_kind(cell), cell.source) for cell in clean.cells if cell.cell_type == "code"]
+    cells = [(cell_kind(cell), cell.source) for cell in clean.cells if cell.cell_type == "code"]
     # what was run and how (the grader's code, figures, time limit, sandbox, tamper checks): a change of any runs it again
     digest = hashlib.sha256(json.dumps([settings, cells]).encode()).hexdigest()
     path = _executed_path(executed, submission)
@@ -289,7 +289,8 @@ def _copy_extra_files(folder, target, notebook_name):
     return problems
 
 
-def _kind(cell):
+def cell_kind(cell) -> str:
+    """How a notebook cell is run: a test cell (graded, no solution), a locked cell, or student code."""
     meta = cell.metadata.get("nbgrader", {})
     if meta.get("grade") and not meta.get("solution"):
         return execute.TEST
@@ -315,7 +316,9 @@ def _record(job, submission, executed):
     path.with_suffix(".tmp").replace(path)  # a crash never leaves half a record behind
 
 
-def _confinement(root, staging, confine, log):
+def confinement(root: Path, confine: bool, log=print) -> dict | None:
+    """What the sandbox hides from student code (the course) and keeps visible (Python, this
+    package); None without the sandbox."""
     if not confine:
         log("warning: running without the sandbox (--no-sandbox): student code can read the course")
         return None

@@ -33,6 +33,7 @@ import nbformat
 from .. import course
 from . import options
 from .hidden import checks_of, hidden_part, secret_lines
+from .kernel import GRADER_ERRORS
 
 DEFAULT_ROOT = "/autograder"
 STUDENT = "student"                  # the one submitter's id in the container's gradebook
@@ -40,9 +41,8 @@ SETTINGS_FILE = "gradescope.json"    # written into the bundle: assignments, per
 TEMPLATES = ("setup.sh", "run_autograder")
 HIDDEN_MARK = "### BEGIN HIDDEN TESTS"
 MAX_MESSAGE = 1500                   # characters of a visible test's failure message
-# Errors the grader itself puts in a cell: their text is the grader's, safe to show.
-GRADER_ERRORS = {"CellTimeoutError": None, "GraderError": None, "GraderIntegrityError": None,
-                 "MemoryError": "the cell ran out of memory"}
+# Errors whose text is safe to show: the grader's own, and a fixed one for running out of memory.
+SHOWN_ERRORS = {**dict.fromkeys(GRADER_ERRORS), "MemoryError": "the cell ran out of memory"}
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)   # zip timestamps: the same course gives the same bundle
 _SKIP = {"__pycache__", ".ipynb_checkpoints", ".DS_Store"}
 
@@ -364,8 +364,8 @@ def _name_cells(flag, labels):
 def _test_output(cell, score, max_score, hidden, hidden_lines, checks=()):
     """What the student is told about one test cell: of a hidden part, only its checks that failed."""
     errors = [o for o in (cell.outputs if cell is not None else []) if o.get("output_type") == "error"]
-    grader = [(o.get("ename"), GRADER_ERRORS.get(o.get("ename")) or o.get("evalue", "")) for o in errors
-              if o.get("ename") in GRADER_ERRORS]
+    grader = [(o.get("ename"), SHOWN_ERRORS.get(o.get("ename")) or o.get("evalue", "")) for o in errors
+              if o.get("ename") in SHOWN_ERRORS]
     reason = "; ".join(dict.fromkeys(_redact(text, hidden_lines) for _, text in grader))
     if score >= max_score:
         return "passed"

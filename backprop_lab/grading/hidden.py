@@ -27,11 +27,10 @@ import re
 import nbformat
 
 from ..checks import parse_failures
+from .kernel import GRADER_ERRORS
 
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 MIN_SECRET = 16  # shorter hidden lines ("else:", "loss.backward()") say nothing of the test
-# Errors the grader itself puts in a cell: their text is the grader's own.
-GRADER_ERRORS = {"CellTimeoutError", "GraderError", "GraderIntegrityError"}
 WITHHELD = "(output withheld: it quotes a hidden test)"
 _CELL_FRAME = re.compile(r"Cell In\[(\d+)\], line (\d+)")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")

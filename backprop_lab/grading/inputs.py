@@ -12,6 +12,7 @@ import stat
 from nbformat import validator
 
 from .execute import error_output
+from .kernel import GRADER_ERROR
 
 MAX_DEPTH = 32  # levels of JSON nesting kept; real notebooks nest metadata and outputs a few levels
 # What a submission may hold instead of a regular file, and what the report calls it.
@@ -79,7 +80,7 @@ def checked_outputs(outputs: list) -> "tuple[list, list[str]]":
         problem = _output_problem(output)
         if problem:
             problems.append(f"{problem}: the grader replaced it by an error")
-            output = error_output("GraderError", f"{problem}: removed by the grader")
+            output = error_output(GRADER_ERROR, f"{problem}: removed by the grader")
         checked.append(output)
     return checked, problems
 

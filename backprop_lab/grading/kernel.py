@@ -18,6 +18,13 @@ class CellTimeoutError(Exception):
     """A cell ran longer than the grader's per-cell time limit."""
 
 
+# The errors the grader itself puts in a cell (their text is the grader's own, safe to show).
+GRADER_ERROR = "GraderError"                 # the grader could not run the cell
+INTEGRITY_ERROR = "GraderIntegrityError"     # the cell was not graded: tampering was seen
+TIMEOUT_ERROR = CellTimeoutError.__name__
+GRADER_ERRORS = frozenset({GRADER_ERROR, INTEGRITY_ERROR, TIMEOUT_ERROR})
+
+
 class CellOutputs:
     """The nbformat outputs of the cell being run, with a cap on how much it keeps (text and
     display data together; an error is always kept)."""

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from . import wire
-from .kernel import CellTimeoutError
+from .kernel import TIMEOUT_ERROR, CellTimeoutError
 
 READ_TIMEOUT = 30.0      # seconds to read the rest of a reply once it has started to arrive
 OPEN_DUNDERS = {"__name__", "__qualname__", "__doc__", "__module__", "__dict__"}
@@ -603,7 +603,7 @@ def _student_exception(error):
     if not isinstance(error, dict):
         return StudentProcessError("a malformed error")
     name, message = str(error.get("type", "Exception"))[:100], str(error.get("message", ""))[:4000]
-    if name == "CellTimeoutError":
+    if name == TIMEOUT_ERROR:
         return CellTimeoutError(message)
     cls = BUILTIN_ERRORS.get(name)
     if cls is not None:

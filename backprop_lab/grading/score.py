@@ -21,6 +21,7 @@ from traitlets import Unicode
 
 from . import feedback, forked, gradebook
 from .execute import error_output
+from .kernel import GRADER_ERROR
 from .exporters import ValidatedOnce
 from .sanitize import sanitize_config, schema_checked_once
 
@@ -38,7 +39,7 @@ class ReplayOutputs(NbGraderPreprocessor):
         for index, cell in enumerate(code_cells):
             run = recorded["cells"][index] if index < len(recorded["cells"]) else None
             if run is None or run["source"] != cell.source:
-                cell.outputs = [error_output("GraderError", "this cell was not run by the grader")]
+                cell.outputs = [error_output(GRADER_ERROR, "this cell was not run by the grader")]
                 cell.execution_count = None
             else:
                 cell.outputs, cell.execution_count = nbformat.from_dict(run["outputs"]), run["count"]

@@ -20,6 +20,7 @@ import socket
 
 from . import execute, sandbox
 from .execute import LOCKED, _run_cell, _send
+from .kernel import TIMEOUT_ERROR
 
 MAX_MESSAGE = 1 << 20
 
@@ -148,7 +149,7 @@ def _serve_student(reader, writer, sock, limits, kernel, snapshot):
         if truncated:
             flags.append("printed more output than the grader keeps (truncated)")
         errors = {output.get("ename") for output in outputs}
-        if "CellTimeoutError" in errors:
+        if TIMEOUT_ERROR in errors:
             flags.append(f"timed out after {limits.cell_timeout:g} s")
         if any(str(name).endswith("MemoryError") for name in errors):
             flags.append("ran out of memory")
