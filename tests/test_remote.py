@@ -200,10 +200,10 @@ def _run_cases(cases):
     zygote = Zygote(kernel, execute.Limits(cell_timeout=20), None, False)
     execute.ready(kernel, zygote, jobs)
     try:
-        execute.run_all(jobs, 2, execute.Limits(cell_timeout=20), kernel, zygote)
+        results = execute.run_all(jobs, 2, execute.Limits(cell_timeout=20), kernel, zygote)
     finally:
         zygote.close()
-    return {job.key: job.outputs for job in jobs}
+    return {key: result.outputs for key, result in results.items()}
 
 
 # The harness itself can fail: a test cell whose assertion is false must give an error output.

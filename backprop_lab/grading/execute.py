@@ -46,14 +46,19 @@ class Limits:
         return self.notebook_timeout or max(3 * self.cell_timeout, 30.0)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Job:
     """One notebook to run: its code cells in order as (kind, source)."""
     key: str
     cells: list
     workdir: str
     digest: str = ""                              # what was run, to skip it on a re-run
-    escape: list = None                           # first_escape(cells), found while preparing
+    escape: list | None = None                    # first_escape(cells), found while preparing
+
+
+@dataclass
+class Result:
+    """What running a Job gave."""
     outputs: list = field(default_factory=list)   # per cell: list of nbformat outputs
     counts: list = field(default_factory=list)    # per cell: execution count
     flags: list = field(default_factory=list)     # [cell number, why it deserves a human look]
@@ -101,9 +106,11 @@ def ready(kernel, zygote, jobs):
     gc.set_threshold(10_000)  # children live for seconds: collect less often (about 4% of their time)
 
 
-def run_all(jobs, workers, limits, kernel, zygote, progress=None):
+def run_all(jobs: list, workers: int, limits: Limits, kernel, zygote, progress=None) -> dict:
     """Run every job, at most `workers` notebooks at a time: student processes come from
-    `zygote` (zygote.py), test processes from this one. Fills each job's outputs, counts and flags."""
+    `zygote` (zygote.py), test processes from this one. Returns {job key: Result}; calls
+    `progress(job, result)` as each notebook finishes."""
+    results = {}
     waiting, running, serials = list(jobs), [], itertools.count(1)
     ending = []  # processes stopped, reaped later: tearing down a ~360 MB process takes ~10 ms, unwatched
     selector = selectors.DefaultSelector()
@@ -139,12 +146,14 @@ def run_all(jobs, workers, limits, kernel, zygote, progress=None):
                         selector.unregister(endpoint.reader)
                 running.remove(notebook)
                 ending += notebook.close()
+                results[notebook.job.key] = notebook.result
                 if progress:
-                    progress(notebook.job)
+                    progress(notebook.job, notebook.result)
         ending = [pid for pid in ending if _reap(pid, block=False) is None]
     for pid in ending:
         _reap(pid)
     selector.close()
+    return results
 
 
 WATCH_SECONDS = 0.5   # how often the memory of every notebook's student processes is measured
@@ -215,11 +224,12 @@ class _Notebook:
 
     def __init__(self, job, serial, limits, kernel, zygote):
         self.job, self.limits, self.done, self.next_cell = job, limits, False, 0
+        self.result = Result()
         self.output_left = limits.notebook_output_bytes
         self.started = time.monotonic()
         self.wall = self.started + limits.notebook_seconds()
         if job.escape:
-            job.flags.append([job.escape[0] + 1, job.escape[1]])
+            self.result.flags.append([job.escape[0] + 1, job.escape[1]])
         student_end, test_end = socket.socketpair()
         for end in (student_end, test_end):
             for option in (socket.SO_SNDBUF, socket.SO_RCVBUF):
@@ -308,7 +318,7 @@ class _Notebook:
         outputs, count, _ = self.replies.get(source) or ([], None, [])
         flags = [flag for reply in self.replies.values() if reply for flag in reply[2]]
         if self.output_left < 0:  # the notebook has printed its share: keep only what scores
-            if not any("more output in all" in flag for _, flag in self.job.flags):
+            if not any("more output in all" in flag for _, flag in self.result.flags):
                 flags.append("printed more output in all than the grader keeps (later output dropped)")
             outputs = _what_scores(outputs)
         escape = self.job.escape
@@ -318,9 +328,9 @@ class _Notebook:
         self.send_next()
 
     def record(self, outputs, count, flags):
-        self.job.outputs.append(outputs)
-        self.job.counts.append(count)
-        self.job.flags += [[self.next_cell + 1, flag] for flag in flags]
+        self.result.outputs.append(outputs)
+        self.result.counts.append(count)
+        self.result.flags += [[self.next_cell + 1, flag] for flag in flags]
         self.next_cell += 1
 
     # -------------------------------------------------------------- failures and limits
@@ -335,7 +345,7 @@ class _Notebook:
             self.fail_remaining(f"the notebook's test process stopped: {reason}")
             return
         endpoint.kill()
-        self.job.flags.append([self.next_cell + 1, f"the student process stopped: {reason}"])
+        self.result.flags.append([self.next_cell + 1, f"the student process stopped: {reason}"])
         if endpoint in self.replies and self.replies[endpoint] is None:
             self.replies[endpoint] = ([error_output(GRADER_ERROR, f"the student process stopped while "
                                                                    f"running this cell: {reason}")], None, [])
@@ -372,17 +382,17 @@ class _Notebook:
 
     def fail_remaining(self, reason):
         first = self.next_cell
-        self.job.flags.append([first + 1, reason])
+        self.result.flags.append([first + 1, reason])
         for index in range(first, len(self.job.cells)):
             message = reason if index == first else "not run: an earlier cell stopped the notebook"
-            self.job.outputs.append([error_output(GRADER_ERROR, message)])
-            self.job.counts.append(None)
+            self.result.outputs.append([error_output(GRADER_ERROR, message)])
+            self.result.counts.append(None)
         self.next_cell = len(self.job.cells)
         self.finish()
 
     def finish(self):
         self.done = True
-        self.job.seconds = time.monotonic() - self.started
+        self.result.seconds = time.monotonic() - self.started
 
     def close(self):
         """Close the pipes and kill both processes (and all they started); their pids, to reap."""

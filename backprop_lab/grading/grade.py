@@ -115,7 +115,10 @@ def _grade(root, submitted, options, log):
         submission.problems, submission.reused, submission.zeroed = (outcome["problems"], outcome["reused"],
                                                                      outcome["zeroed"])
         if outcome["job"]:
-            jobs.append((submission, execute.Job(**{**outcome["job"], "escape": outcome["job"]["escape"] if options.tamper_checks else None})))
+            spec = outcome["job"]
+            if not options.tamper_checks:
+                spec["escape"] = None  # what the scan found: a tamper check
+            jobs.append((submission, execute.Job(**spec)))
     jobs.sort(key=lambda pair: pair[0].assignment.name)  # assignments finish, and are scored, one by one
     execute.ready(kernel, zygote, [job for _, job in jobs])
     lap("prepare (after start)")
@@ -126,9 +129,9 @@ def _grade(root, submitted, options, log):
         score_assignment(name)  # nothing of it to run again
     bar = _ProgressBar(len(jobs), log)
 
-    def finished(job):
+    def finished(job, result):
         submission, _ = by_key[job.key]
-        _record(job, submission, executed)
+        _record(job, result, submission, executed)
         bar.advance()
         to_run[submission.assignment.name] -= 1
         if to_run[submission.assignment.name] == 0:
@@ -303,15 +306,15 @@ def _executed_path(executed, submission):
     return executed / submission.student / submission.assignment.name / f"{submission.assignment.notebook}.json"
 
 
-def _record(job, submission, executed):
+def _record(job, result, submission, executed):
     path = _executed_path(executed, submission)
     path.parent.mkdir(parents=True, exist_ok=True)
-    cells = []
-    for number, ((_, source), outputs, count) in enumerate(zip(job.cells, job.outputs, job.counts), 1):
+    cells, flags = [], list(result.flags)
+    for number, ((_, source), outputs, count) in enumerate(zip(job.cells, result.outputs, result.counts), 1):
         outputs, problems = inputs.checked_outputs(outputs)  # student code shaped them: nbformat's rules
-        job.flags += [[number, problem] for problem in problems]
+        flags += [[number, problem] for problem in problems]
         cells.append({"source": source, "outputs": outputs, "count": count})
-    record = {"digest": job.digest, "cells": cells, "flags": job.flags, "seconds": job.seconds}
+    record = {"digest": job.digest, "cells": cells, "flags": flags, "seconds": result.seconds}
     path.with_suffix(".tmp").write_text(json.dumps(record))
     path.with_suffix(".tmp").replace(path)  # a crash never leaves half a record behind
 
