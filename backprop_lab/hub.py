@@ -51,6 +51,8 @@ STUDENT_LAB_PLUGINS = {"assignment-list", "validate-assignment"}
 LAB_USER_SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
         {"fetchNews": "false", "checkForUpdates": False},
+    # every cell drawn when a notebook opens (the browser's find-in-page sees the whole notebook)
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
 }
 
 
@@ -188,8 +190,12 @@ def _role_config(folder, role, settings):
     instructor = role == "instructor"
     extensions = {f"nbgrader.server_extensions.{e}": instructor or e in STUDENT_SERVER_EXTENSIONS
                   for e in SERVER_EXTENSIONS}
-    (folder / "jupyter_server_config.json").write_text(
-        json.dumps({"ServerApp": {"jpserver_extensions": extensions}}, indent=1))
+    server = {"jpserver_extensions": extensions}
+    if instructor:
+        # JupyterLab shows formgrader in a frame of its own page; JupyterHub's single-user
+        # server forbids every frame ("frame-ancestors 'none'") unless told otherwise.
+        server["tornado_settings"] = {"headers": {"Content-Security-Policy": "frame-ancestors 'self'"}}
+    (folder / "jupyter_server_config.json").write_text(json.dumps({"ServerApp": server}, indent=1))
     disabled = {f"@jupyter/nbgrader:{p}": True for p in LAB_PLUGINS if not instructor and p not in STUDENT_LAB_PLUGINS}
     (folder / "labconfig").mkdir(exist_ok=True)
     (folder / "labconfig" / "page_config.json").write_text(json.dumps({"disabledExtensions": disabled}, indent=1))
@@ -612,15 +618,15 @@ def print_roster(root, assignment, renamed, problems=()):
     width = max([len("student"), *(len(r["student"]) for r in rows)]) + 2
     print(f"\n{assignment.name}: every student of the gradebook "
           f"(tests {rows[0]['tests_max'] if rows else 0:g} pts, written answers {rows[0]['written_max'] if rows else 0:g} pts)")
-    print(f"{'student':<{width}}{'submitted':<25}{'tests':>9}  {'written':<16}{'total':>9}  notes")
+    print(f"{'student':<{width}}{'submitted':<25}{'tests':>9}    {'written':<16}{'total':>9}    notes")
     for r in rows:
         notes = [n for n in (r["note"], _late(r["late_by_s"])) if n]
         if r["student"] in renamed:
             notes.append(f"graded {renamed[r['student']]!r} as {assignment.notebook}.ipynb (renamed)")
         r["note"] = "; ".join(notes)
         written = f"{r['to_grade']:g} pts to grade" if r["to_grade"] else f"{r['written']:g} / {r['written_max']:g}"
-        print(f"{r['student']:<{width}}{r['submitted'] or '-':<25}{r['tests']:>5g} / {r['tests_max']:<3g}"
-              f"{written:<16}{r['total']:>5g} / {r['max']:<3g} {r['note']}")
+        print(f"{r['student']:<{width}}{r['submitted'] or '-':<25}{r['tests']:>5g} / {r['tests_max']:<3g}  "
+              f"{written:<16}{r['total']:>5g} / {r['max']:<3g}  {r['note']}")
     for problem in problems:
         print(f"  {problem}")
     path = root / f"roster-{assignment.name}.csv"
