@@ -200,11 +200,33 @@ ATTACKS = {  # on top of the wrong code: must win nothing back
     "frame_walk": dict(in_backward=FRAME_WALK),
     "output_flood": dict(in_backward=FLOOD),
 }
+FORK_UNTIL_REFUSED = """
+import os, time
+for _ in range(200):
+    try:
+        if os.fork() == 0:
+            time.sleep(5)
+            os._exit(0)
+    except BlockingIOError:
+        break
+"""
+OWN_BLOCKING_ERROR = """
+import socket
+left, right = socket.socketpair()
+left.setblocking(False)
+try:
+    left.recv(1)
+except BlockingIOError:
+    pass
+raise BlockingIOError("a would-block of the student's own, not a process limit")
+"""
 REACHES = {  # on top of correct code: must reach nothing beyond the notebook
     "hunt": dict(prefix=HUNT, in_backward=HUNT),
     "kill_all": dict(prefix=KILL_ALL),
     "leftovers": dict(prefix=LEFTOVERS),
     "memory": dict(prefix=MEMORY),
+    "fork_until_refused": dict(prefix=FORK_UNTIL_REFUSED),
+    "own_blocking_error": dict(prefix=OWN_BLOCKING_ERROR),
 }
 
 
@@ -321,6 +343,12 @@ def test_there_is_no_network(graded):
     printed = json.dumps([cell.outputs for cell in nbformat.read(autograded, as_version=4).cells
                           if cell.cell_type == "code"])
     assert "network reached" not in printed and "no network" in printed
+
+
+def test_the_process_limit_is_named_when_reached_and_only_then(graded):
+    said = graded["report"]
+    assert "fork_until_refused/01_loss: started more processes than the grader allows" in said, said[-3000:]
+    assert "own_blocking_error/01_loss: started more processes" not in said
 
 
 def test_memory_counts_for_all_of_a_notebooks_processes(graded):

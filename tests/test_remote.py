@@ -203,7 +203,7 @@ def _run_cases(cases):
         results = execute.run_all(jobs, 2, execute.Limits(cell_timeout=20), kernel, zygote)
     finally:
         zygote.close()
-    return {key: result.outputs for key, result in results.items()}
+    return {key: {"outputs": result.outputs, "flags": result.flags} for key, result in results.items()}
 
 
 # The harness itself can fail: a test cell whose assertion is false must give an error output.
@@ -217,7 +217,8 @@ def outcomes():
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_the_test_cell_sees_what_one_process_would(outcomes, name):
-    student_outputs, test_outputs = outcomes[name][1], outcomes[name][2]
+    student_outputs, test_outputs = outcomes[name]["outputs"][1], outcomes[name]["outputs"][2]
+    assert outcomes[name]["flags"] == []  # unconfined, with many processes of this user around: no process limit
     assert not [o for o in student_outputs if o["output_type"] == "error"], student_outputs
     errors = [f"{o['ename']}: {o['evalue']}" for o in test_outputs if o["output_type"] == "error"]
     assert not errors, errors
@@ -227,4 +228,4 @@ def test_the_test_cell_sees_what_one_process_would(outcomes, name):
 
 def test_a_wrong_expectation_fails(outcomes):
     assert any(o["output_type"] == "error" and o["ename"] == "AssertionError"
-               for o in outcomes["wrong_expectation"][2])
+               for o in outcomes["wrong_expectation"]["outputs"][2])

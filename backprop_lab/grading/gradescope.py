@@ -31,7 +31,7 @@ from pathlib import Path
 import nbformat
 
 from .. import course
-from . import options
+from . import forked, options
 from .hidden import checks_of, hidden_part, secret_lines
 from .kernel import GRADER_ERRORS
 
@@ -147,28 +147,23 @@ def sandbox_available():
         work.mkdir()
         hidden.mkdir()
         (hidden / "secret").write_text("hidden")
+        limits = Limits()
+
+        def confined_child_cannot_see_the_secret():
+            confine(str(work), hidden=[str(hidden)], keep=[], memory_bytes=limits.memory_bytes,
+                    file_bytes=limits.file_bytes)
+            return not (hidden / "secret").exists()
+
+        def in_new_namespaces():
+            enter_namespaces()  # its next child is the namespaces' process 1, which confine requires
+            return forked.start(confined_child_cannot_see_the_secret)()
+
         sys.stdout.flush()
         sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:
-            status = 1
-            try:
-                enter_namespaces()
-                child = os.fork()
-                if child:
-                    _, status = os.waitpid(child, 0)
-                    status = os.waitstatus_to_exitcode(status)
-                else:
-                    limits = Limits()
-                    confine(str(work), hidden=[str(hidden)], keep=[], memory_bytes=limits.memory_bytes,
-                            file_bytes=limits.file_bytes)
-                    status = 0 if not (hidden / "secret").exists() else 2
-            except BaseException:  # noqa: B036 - any failure means "not available"
-                status = 1
-            finally:
-                os._exit(status)
-        _, status = os.waitpid(pid, 0)
-        return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+        try:
+            return forked.start(in_new_namespaces)() is True
+        except RuntimeError:  # any failure means "not available"
+            return False
 
 
 def run(root=DEFAULT_ROOT, cell_timeout=None, log=print):

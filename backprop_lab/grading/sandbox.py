@@ -217,6 +217,12 @@ def _tasks_of(uid):
     return count
 
 
+def at_process_limit() -> bool:
+    """Whether this notebook runs as many processes and threads as confine allows it beyond those
+    running before (counted in its own /proc, which shows its PID namespace only)."""
+    return _tasks_of(os.getuid()) >= PROCESSES
+
+
 def _mount(source, target, fstype, flags, data=None):
     encode = lambda s: None if s is None else s.encode()  # noqa: E731
     if _libc.mount(encode(source), encode(target), encode(fstype), flags, encode(data)) != 0:

@@ -118,10 +118,11 @@ def _handle(fds, request, kernel, limits, confinement, snapshot):
     else:
         os.chdir(request["workdir"])
     os.environ["NBGRADER_EXECUTION"] = "autograde"  # as nbgrader tells its kernels (notebooks may ask)
-    _serve_student(reader, writer, socket.socket(fileno=sock_fd), limits, kernel, snapshot)
+    _serve_student(reader, writer, socket.socket(fileno=sock_fd), limits, kernel, snapshot,
+                   confined=confinement is not None)
 
 
-def _serve_student(reader, writer, sock, limits, kernel, snapshot):
+def _serve_student(reader, writer, sock, limits, kernel, snapshot, confined):
     """The student process: run student and locked cells for the grader; between them, answer
     the test process's requests (student.py)."""
     import select
@@ -153,7 +154,7 @@ def _serve_student(reader, writer, sock, limits, kernel, snapshot):
             flags.append(f"timed out after {limits.cell_timeout:g} s")
         if any(str(name).endswith("MemoryError") for name in errors):
             flags.append("ran out of memory")
-        if "BlockingIOError" in errors:
+        if confined and sandbox.at_process_limit():  # (unconfined, nothing limits processes)
             flags.append("started more processes than the grader allows")
         if kind == LOCKED:
             if snapshot:
