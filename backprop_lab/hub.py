@@ -19,6 +19,7 @@ comment field: `remove` deletes no account without it.
 import hashlib
 import hmac
 import json
+import math
 import os
 import pwd
 import secrets
@@ -318,8 +319,9 @@ def start(checkout, folder=None, prefix=DEFAULT_PREFIX, ip="127.0.0.1", port=800
         _seed_lab_settings(name)
     passwords_file.write_text(json.dumps(hashes))
     os.chmod(passwords_file, 0o600)
+    already = len(settings["opened"])
     _open_the_way(settings, settings["students"][0])
-    for opened, _ in settings["opened"]:
+    for opened, _ in settings["opened"][already:]:
         log(f"note: {opened} is now passable by other users (o+x, no listing) so the accounts can run "
             "this Python; `hub remove` restores it")
 
@@ -484,7 +486,8 @@ def announce(settings, passwords):
               f"Instructor: Nbgrader > Formgrader; course folder ~/{COURSE_FOLDER}; after the deadline, in a "
               f"terminal there: backprop-lab hub grade 01_loss",
               f"Log: {Path(settings['dir']) / STATE / 'jupyterhub.log'}",
-              "Stop: make hub-stop    Remove the accounts and all files: make hub-remove"]
+              "Stop: sudo make hub-stop    Remove the accounts and all files: sudo make hub-remove"
+              + (f" (with HUB_DIR={settings['dir']})" if Path(settings["dir"]) != DEFAULT_DIR else "")]
     print("\n".join(lines), flush=True)
 
 
@@ -590,7 +593,7 @@ def roster(root, assignment):
                 rows.append(row)
                 continue
             row["submitted"] = submission.timestamp.strftime("%Y-%m-%d %H:%M:%S UTC") if submission.timestamp else ""
-            row["late_by_s"] = round(submission.total_seconds_late or 0)
+            row["late_by_s"] = math.ceil(submission.total_seconds_late or 0)  # a second late is late
             for grade in book.find_submission_notebook(assignment.notebook, assignment.name, student).grades:
                 if grade.cell_type == "code":
                     row["tests"] += grade.score or 0

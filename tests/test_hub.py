@@ -16,14 +16,13 @@ afterwards whatever happened (accounts deleted with their homes). In Chromium:
 Every step is checked on what the page shows; screenshots go to build/screenshots/hub/.
 """
 import csv
-import json
 import os
 import secrets
 import shutil
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import nbformat
@@ -157,12 +156,16 @@ class HubPage(lab.LabPage):
         self.hub, self.name = hub, name
         self.page.add_init_script(lab.PAGE_HELPERS)
 
-    def login(self):
+    def login(self, wait=True):
+        """Log in; the hub starts this account's server, then JupyterLab loads. With wait=False,
+        return at once (the server starts meanwhile) and call ready() when the page is needed."""
         self.page.goto(self.hub.url + "hub/login")
         self.page.fill("#username_input", self.name)
         self.page.fill("#password_input", self.hub.passwords[self.name])
-        self.page.click("#login_submit")
-        # the hub starts this account's server, then JupyterLab loads
+        self.page.click("#login_submit", no_wait_after=True)
+        return self.ready() if wait else self
+
+    def ready(self):
         self.page.wait_for_selector(".jp-SideBar.jp-mod-left .lm-TabBar-tab", timeout=120_000)
         assert f"/user/{self.name}/lab" in self.page.url
         return self
@@ -241,6 +244,9 @@ def test_the_course_on_jupyterhub_end_to_end(hub, chromium):
         timings.append(f"{step} {time.monotonic() - started:.0f} s")
 
     # --- ada: logs in, sees the Assignments tab (no formgrader), fetches, works, submits twice ------
+    # (ben and the instructor log in now: their servers start while ada works)
+    ben = HubPage(chromium, hub, hub.ben).login(wait=False)
+    teacher = HubPage(chromium, hub, hub.instructor).login(wait=False)
     ada = HubPage(chromium, hub, hub.ada).login()
     assert ada.nbgrader_menu() == ["Assignment List"], "a student sees the Assignments tab and nothing else of nbgrader"
     ada.open_assignments()
@@ -270,7 +276,7 @@ def test_the_course_on_jupyterhub_end_to_end(hub, chromium):
     lap("ada submitted twice")
 
     # --- ben: one submission, with MSELoss.backward's sign wrong -----------------------------------
-    ben = HubPage(chromium, hub, hub.ben).login()
+    ben.ready()
     ben.nbgrader_menu()
     ben.open_assignments()
     ben.released_row().locator(".item_status button:text-is('Fetch')").click()
@@ -285,10 +291,12 @@ def test_the_course_on_jupyterhub_end_to_end(hub, chromium):
     lap("ben submitted")
 
     # --- the deadline passes; dee hands in late, a notebook renamed in the file browser -------------
-    due = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-    hub.instructor_runs(sys.executable, "-c",
-                        "from nbgrader.api import Gradebook\n"
-                        f"with Gradebook('sqlite:///gradebook.db') as gb: gb.update_or_create_assignment('01_loss', duedate={due!r})")
+    # the next whole second: after every submission so far, before dee's
+    due = (datetime.now(timezone.utc) + timedelta(seconds=1)).strftime("%Y-%m-%d %H:%M:%S UTC")
+    from nbgrader.api import Gradebook   # (as root, here: the database file stays the instructor's)
+
+    with Gradebook(f"sqlite:///{hub.course / 'gradebook.db'}") as book:
+        book.update_or_create_assignment("01_loss", duedate=due)
     late = hub.home(hub.dee) / "01_loss" / "loss-Copy1.ipynb"
     late.parent.mkdir()
     nbformat.write(variants.build_submission(RELEASE, ASSIGNMENT.source(ROOT), CORRECT), late)
@@ -304,7 +312,8 @@ def test_the_course_on_jupyterhub_end_to_end(hub, chromium):
     roster = {row["student"]: row for row in csv.DictReader(open(hub.course / "roster-01_loss.csv"))}
     lost = sum(points for cell, points in auto_points().items() if cell in MISTAKE.lose)
     assert float(roster[hub.ada]["tests"]) == 18 and float(roster[hub.ada]["to_grade"]) == 2, roster[hub.ada]
-    assert float(roster[hub.ben]["tests"]) == 18 - lost, roster[hub.ben]
+    assert int(roster[hub.ada]["late_by_s"]) == 0, roster[hub.ada]
+    assert float(roster[hub.ben]["tests"]) == 18 - lost and int(roster[hub.ben]["late_by_s"]) == 0, roster[hub.ben]
     assert float(roster[hub.dee]["tests"]) == 18 and int(roster[hub.dee]["late_by_s"]) > 0, roster[hub.dee]
     assert float(roster[hub.chidi]["total"]) == 0 and "no submission" in roster[hub.chidi]["note"]
     lines = {line.split()[0]: line for line in graded.stdout.splitlines() if line.split() and line.split()[0] in roster}
@@ -320,7 +329,7 @@ def test_the_course_on_jupyterhub_end_to_end(hub, chromium):
     assert peek.stdout == "" and peek.stderr.count("Permission denied") == 4, peek.stderr
 
     # --- formgrader shows our scores; the instructor grades ada's written answer --------------------
-    teacher = HubPage(chromium, hub, hub.instructor).login()
+    teacher.ready()
     assert {"Assignment List", "Formgrader"} <= set(teacher.nbgrader_menu())
     teacher.page.click(".lm-Menu-item[data-command='nbgrader:open-formgrader']")
     formgrader = teacher.page.frame_locator("iframe[src*='/formgrader']")
