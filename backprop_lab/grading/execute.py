@@ -149,9 +149,9 @@ def run_all(jobs: list, workers: int, limits: Limits, kernel, zygote, progress=N
                 results[notebook.job.key] = notebook.result
                 if progress:
                     progress(notebook.job, notebook.result)
-        ending = [pid for pid in ending if _reap(pid, block=False) is None]
+        ending = [pid for pid in ending if reap(pid, block=False) is None]
     for pid in ending:
-        _reap(pid)
+        reap(pid)
     selector.close()
     return results
 
@@ -176,8 +176,8 @@ class _Endpoint:
             return
         if self.reaped is None:  # the student process's handle: the namespace's process 1 goes first
             for pid in reversed(_tree(self.pid, _parents())):
-                _kill(pid)
-        _kill(self.pid)
+                kill(pid)
+        kill(self.pid)
 
     def ask(self, kind, source, seconds):
         self.deadline = time.monotonic() + seconds
@@ -280,7 +280,7 @@ class _Notebook:
             return
         if messages is None:
             if endpoint.reaped is False:
-                endpoint.ending = _reap(endpoint.pid)
+                endpoint.ending = reap(endpoint.pid)
             endpoint.reaped = True  # (the student process's handle: by the zygote, which ignores SIGCHLD)
             self.ended(endpoint, f"the process ended unexpectedly ({endpoint.ending})")
             return
@@ -415,7 +415,7 @@ def _start(main, keep_socket, limits):
         status = 1
         try:
             os.setsid()
-            _close_inherited(keep={to_child_r, from_child_w, keep_socket.fileno()})
+            close_inherited(keep={to_child_r, from_child_w, keep_socket.fileno()})
             quiet = os.open(os.devnull, os.O_RDWR)  # what C code or a crash prints stays off the grader's terminal
             for fd in (0, 1, 2):
                 os.dup2(quiet, fd)
@@ -468,7 +468,7 @@ def first_escape(cells):
     return None
 
 
-def _close_inherited(keep):
+def close_inherited(keep):
     """Close every descriptor the fork copied from the parent but `keep`: among them are the
     pipes of the other notebooks running at the same time, and whatever files the parent has open."""
     for name in os.listdir("/proc/self/fd"):
@@ -485,12 +485,12 @@ def _serve_tests(reader, writer, sock, limits, kernel):
     to proxies (remote.py). It never runs student code."""
     from .remote import StudentProcess
     kernel.attach()
-    signal.signal(signal.SIGALRM, _on_alarm)
+    signal.signal(signal.SIGALRM, on_alarm)
     student = StudentProcess(sock, kernel.forward_output)
     owned = set(kernel.namespace)  # names the test side bound itself: never replaced by the student's
     incoming = os.fdopen(reader, "rb", buffering=0)
     while True:
-        request = _receive(incoming)
+        request = receive_message(incoming)
         if request is None:
             return
         kind, flags, tampered = request["kind"], [], []
@@ -509,21 +509,29 @@ def _serve_tests(reader, writer, sock, limits, kernel):
                                                                           "time limit")], None, False
         else:
             before = dict(kernel.namespace)
-            outputs, count, truncated = _run_cell(kernel, request["source"], limits, deadline - time.monotonic())
+            outputs, count, truncated = run_cell(kernel, request["source"], limits, deadline - time.monotonic())
             bound = {name: value for name, value in kernel.namespace.items() if before.get(name, _MISSING) is not value}
             owned.update(bound)
             if kind == LOCKED:
                 student.locked.update(bound)
             if not kernel.succeeded and not any(output["output_type"] == "error" for output in outputs):
                 outputs.append(error_output(GRADER_ERROR, "the cell failed"))
-        if truncated:
-            flags.append("printed more output than the grader keeps (truncated)")
-        if student.timed_out or TIMEOUT_ERROR in {output.get("ename") for output in outputs}:
-            flags.append(f"timed out after {limits.cell_timeout:g} s")
-        _send(writer, {"outputs": outputs, "count": count, "flags": flags, "nonce": request["nonce"]})
+        flags += cell_flags(outputs, truncated, limits, timed_out=student.timed_out)
+        send_message(writer, {"outputs": outputs, "count": count, "flags": flags, "nonce": request["nonce"]})
 
 
-def _run_cell(kernel, source, limits, seconds=None):
+def cell_flags(outputs: list, truncated: bool, limits: Limits, timed_out: bool = False) -> list:
+    """What about a cell's run deserves a human look (both processes say it the same way)."""
+    errors = {output.get("ename") for output in outputs}
+    flags = ["printed more output than the grader keeps (truncated)"] if truncated else []
+    if timed_out or TIMEOUT_ERROR in errors:
+        flags.append(f"timed out after {limits.cell_timeout:g} s")
+    if any(str(name).endswith("MemoryError") for name in errors):
+        flags.append("ran out of memory")
+    return flags
+
+
+def run_cell(kernel, source, limits, seconds=None):
     signal.setitimer(signal.ITIMER_REAL, seconds or limits.cell_timeout)
     try:
         return kernel.run(source, limits.output_bytes)
@@ -534,7 +542,7 @@ def _run_cell(kernel, source, limits, seconds=None):
 _MISSING = object()
 
 
-def _on_alarm(signum, frame):
+def on_alarm(signum, frame):
     raise CellTimeoutError("the cell ran longer than the grader's time limit")
 
 
@@ -543,13 +551,13 @@ def _frame(message):
     return HEADER.pack(len(data)) + data
 
 
-def _send(fd, message):
+def send_message(fd, message):
     data = _frame(message)
     while data:
         data = data[os.write(fd, data):]
 
 
-def _receive(stream):
+def receive_message(stream):
     header = stream.read(HEADER.size)
     if len(header) < HEADER.size:
         return None
@@ -584,7 +592,7 @@ def error_output(name, message):
     return {"output_type": "error", "ename": name, "evalue": message, "traceback": [f"{name}: {message}"]}
 
 
-def _kill(pid):
+def kill(pid):
     """SIGKILL the child and whatever it started (its process group); run_all reaps it."""
     try:
         os.killpg(pid, signal.SIGKILL)
@@ -596,7 +604,7 @@ def _kill(pid):
         pass
 
 
-def _reap(pid, block=True):
+def reap(pid, block=True):
     """How the child ended, as text; None if `block` is False and it has not ended yet."""
     try:
         reaped, status = os.waitpid(pid, 0 if block else os.WNOHANG)

@@ -374,7 +374,7 @@ class StudentProcess:
             key, contents, dtype, shape = self._track(obj)
             buffers.append(contents)
             return ("nd", key, len(buffers) - 1, dtype, tuple(shape))  # tuples: nothing the student side watches
-        if isinstance(obj, torch.Tensor) and wire._plain_tensor(obj):
+        if isinstance(obj, torch.Tensor) and wire.plain_tensor(obj):
             key, contents, dtype, shape = self._track(obj)
             buffers.append(contents)
             return ("pt", key, len(buffers) - 1, dtype, tuple(shape), str(obj.dtype).removeprefix("torch."),

@@ -113,7 +113,7 @@ class DataEncoder:
             return {"$": "np", **self._array(np.asarray(value))}
         if isinstance(value, np.ndarray) and value.dtype.str in NUMPY_DTYPES:
             return self._tracked({"$": "nd", **self._array(value)}, value)
-        if isinstance(value, torch.Tensor) and _plain_tensor(value):
+        if isinstance(value, torch.Tensor) and plain_tensor(value):
             return self._tracked(self.tensor(value), value)
         if depth < MAX_DEPTH and isinstance(value, (list, tuple)) and len(value) <= MAX_ITEMS:
             return {"$": "tuple" if isinstance(value, tuple) else "list",
@@ -140,7 +140,7 @@ class DataEncoder:
         return {"b": len(self.buffers) - 1, "d": array.dtype.str, "s": list(array.shape)}
 
 
-def _plain_tensor(tensor):
+def plain_tensor(tensor):
     return (tensor.layout == torch.strided and tensor.device.type == "cpu"
             and str(tensor.dtype).removeprefix("torch.") in TORCH_DTYPES)
 

@@ -19,8 +19,7 @@ import signal
 import socket
 
 from . import execute, sandbox
-from .execute import LOCKED, _run_cell, _send
-from .kernel import TIMEOUT_ERROR
+from .execute import LOCKED, run_cell, send_message
 
 MAX_MESSAGE = 1 << 20
 
@@ -35,7 +34,7 @@ class Zygote:
             status = 1
             try:
                 self.channel.close()
-                execute._close_inherited(keep={theirs.fileno()})
+                execute.close_inherited(keep={theirs.fileno()})
                 _zygote_main(theirs, kernel, limits, confinement, tamper_checks)
                 status = 0
             finally:
@@ -54,8 +53,8 @@ class Zygote:
 
     def close(self):
         self.channel.close()
-        execute._kill(self.pid)
-        execute._reap(self.pid)
+        execute.kill(self.pid)
+        execute.reap(self.pid)
 
 
 def _zygote_main(channel, kernel, limits, confinement, tamper_checks):
@@ -97,7 +96,7 @@ def _zygote_main(channel, kernel, limits, confinement, tamper_checks):
 def _handle(fds, request, kernel, limits, confinement, snapshot):
     """The handle: start the notebook's student process, wait for it, report how it ended."""
     reader, writer, sock_fd = fds
-    execute._close_inherited(keep=set(fds))
+    execute.close_inherited(keep=set(fds))
     quiet = os.open(os.devnull, os.O_RDWR)  # what C code or a crash prints stays off the grader's terminal
     for fd in (0, 1, 2):
         os.dup2(quiet, fd)
@@ -109,7 +108,7 @@ def _handle(fds, request, kernel, limits, confinement, snapshot):
         os.close(reader)
         os.close(sock_fd)
         _, status = os.waitpid(child, 0)
-        _send(writer, {"ended": execute.status_text(status)})
+        send_message(writer, {"ended": execute.status_text(status)})
         return
     sandbox.die_with_parent()
     if confinement is not None:
@@ -129,7 +128,7 @@ def _serve_student(reader, writer, sock, limits, kernel, snapshot, confined):
 
     from .student import StudentServer
     kernel.attach()
-    signal.signal(signal.SIGALRM, execute._on_alarm)
+    signal.signal(signal.SIGALRM, execute.on_alarm)
     server = StudentServer(kernel, sock, limits.cell_timeout, limits.output_bytes,
                            integrity=snapshot and _integrity_check(snapshot, kernel))
     incoming = os.fdopen(reader, "rb", buffering=0)
@@ -141,26 +140,20 @@ def _serve_student(reader, writer, sock, limits, kernel, snapshot, confined):
             except (EOFError, OSError, ValueError):
                 listening = [reader]  # the test process is gone: nothing more to answer
             continue
-        request = execute._receive(incoming)
+        request = execute.receive_message(incoming)
         if request is None:
             return
-        kind, flags = request["kind"], []
+        kind = request["kind"]
         before = dict(kernel.namespace)
-        outputs, count, truncated = _run_cell(kernel, request["source"], limits)
-        if truncated:
-            flags.append("printed more output than the grader keeps (truncated)")
-        errors = {output.get("ename") for output in outputs}
-        if TIMEOUT_ERROR in errors:
-            flags.append(f"timed out after {limits.cell_timeout:g} s")
-        if any(str(name).endswith("MemoryError") for name in errors):
-            flags.append("ran out of memory")
+        outputs, count, truncated = run_cell(kernel, request["source"], limits)
+        flags = execute.cell_flags(outputs, truncated, limits)
         if confined and sandbox.at_process_limit():  # (unconfined, nothing limits processes)
             flags.append("started more processes than the grader allows")
         if kind == LOCKED:
             if snapshot:
                 snapshot.remember_bindings(kernel.namespace)
             server.after_locked_cell(before)
-        _send(writer, {"outputs": outputs, "count": count, "flags": flags, "nonce": request["nonce"]})
+        send_message(writer, {"outputs": outputs, "count": count, "flags": flags, "nonce": request["nonce"]})
 
 
 def _integrity_check(snapshot, kernel):
