@@ -645,12 +645,10 @@ def print_roster(root, assignment, renamed, problems=()):
 def grade(root, name, workers=None):
     """After the deadline: collect (latest submission per student), grade with backprop-lab grade,
     release feedback; print every student's line."""
-    from . import course
-
     root = Path(root)
     assignment = _expected(root, name)
     print(f"collecting {name} from the exchange (the latest submission of each student) ...", flush=True)
-    course.nbgrader(root, "collect", name, "--update")
+    _nbgrader_api(root, "collect", name, update=True)
     renamed = _renamed_notebooks(root, assignment)
     submitted = root / "submitted"
     students = sorted(p.parent.name for p in submitted.glob(f"*/{name}") if p.is_dir())
@@ -674,11 +672,29 @@ def grade(root, name, workers=None):
     return 0
 
 
-def _release_feedback(root, assignment, renamed):
+def _nbgrader_api(root, method, *args, **kwargs):
+    """One nbgrader command through its Python API, in this process (each `nbgrader` command
+    spends seconds starting); raises with nbgrader's own log when it fails."""
+    sys.modules.setdefault("rfc3987_syntax", None)
+    from nbgrader.apps import NbGraderAPI
+    from traitlets.config import Config, PyFileConfigLoader
+
     from . import course
 
+    # nbgrader runs alembic through PATH when it upgrades a gradebook: this environment first
+    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    config = Config(PyFileConfigLoader(course.CONFIG_FILE, path=str(root)).load_config())
+    config.CourseDirectory.root = str(root)
+    result = getattr(NbGraderAPI(config=config), method)(*args, **kwargs)
+    if not result["success"]:
+        raise HubError(f"nbgrader {method} {' '.join(args)} failed:\n{result.get('log', '')}{result.get('error', '')}"[-3000:])
+    return result
+
+
+def _release_feedback(root, assignment, renamed):
+
     _feedback_under_students_names(root, assignment, renamed)
-    course.nbgrader(root, "release_feedback", assignment.name)
+    _nbgrader_api(root, "release_feedback", assignment.name)
     print(f"feedback for {assignment.name} released: students fetch it from the Assignments tab", flush=True)
 
 
