@@ -170,7 +170,7 @@ def _open_the_way(settings, name):
     import sysconfig
 
     paths = [os.path.realpath(sys.executable), sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"],
-             str(Path(__file__).resolve().parent)]
+             str(Path(__file__).resolve().parent), settings["dir"]]   # and the hub's own folder
     for path in paths:
         for folder in reversed(Path(path).parents):
             mode = folder.stat().st_mode
