@@ -45,7 +45,7 @@ def validate_course(root, names, workers):
 
 def grade_class(root, args):
     """Grade every submission; print the grade table and every flagged submission."""
-    from .grading import options
+    from .grading import options, results
     from .grading.grade import grade
 
     logging.basicConfig(level=logging.ERROR, format="%(name)s: %(message)s")
@@ -54,7 +54,7 @@ def grade_class(root, args):
     chosen_options = options.for_course(root, args.timeout, workers=args.workers, confine=not args.no_sandbox,
                                         figures=args.figures, tamper_checks=not args.boundary_only)
     submissions, rows, seconds = grade(root, submitted, chosen_options)
-    print_grade_table(root, submissions, rows)
+    results.print_table(root, submissions, rows)
     flagged = [s for s in submissions if s.flags or s.problems]
     if flagged:
         print("\nsubmissions that need a look:")
@@ -101,29 +101,6 @@ def export_grades(root, args):
         print(f"  {len(no_id)} student(s) have no Canvas user id (collect records it from Canvas's file "
               "names); Canvas can only match them by name: " + ", ".join(no_id))
     return 0
-
-
-def print_grade_table(root, submissions, rows):
-    """One line per notebook: points from the tests, the written answers, and a note."""
-    autograded = {a.name: {cell: auto for cell, (_, auto) in course.graded_cells(root, a).items()}
-                  for a in {s.assignment for s in submissions}}
-    totals = {}
-    for row in rows:
-        got, top, pending, written, written_top = totals.get((row["student"], row["assignment"]), (0, 0, 0, 0, 0))
-        if autograded[row["assignment"]].get(row["cell"], True):
-            got, top = got + (row["score"] or 0), top + row["max_score"]
-        elif row["needs_manual_grade"]:
-            pending, written_top = pending + row["max_score"], written_top + row["max_score"]
-        else:
-            written, written_top = written + (row["score"] or 0), written_top + row["max_score"]
-        totals[(row["student"], row["assignment"])] = (got, top, pending, written, written_top)
-    width = max(len("student"), *(len(s.student) for s in submissions)) + 2
-    print(f"\n{'student':<{width}}{'assignment':<26}{'tests':>11}  {'written answers':<18}notes")
-    for s in submissions:
-        got, top, pending, written, written_top = totals[(s.student, s.assignment.name)]
-        answers = (f"{pending:g} pts to grade" if pending else f"{written:g} / {written_top:g}") if written_top else "-"
-        notes = "FLAGGED" if s.flags else ("repaired" if s.problems else "")
-        print(f"{s.student:<{width}}{s.assignment.name:<26}{got:>6g} / {top:<3g}  {answers:<18}{notes}")
 
 
 def gradescope_bundle(root, args):

@@ -5,7 +5,6 @@ scratch folder per notebook); originals in the submissions folder are only read.
 are keyed by a digest of what was run, so an interrupted run resumes and a re-run is idempotent.
 """
 import collections
-import csv
 import dataclasses
 import hashlib
 import json
@@ -14,12 +13,11 @@ import stat
 import sys
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import nbformat
 
 from .. import course
-from . import execute, forked, gradebook, inputs, sanitize, score
+from . import execute, forked, gradebook, inputs, results, sanitize, score
 from .options import Options, course_config
 from .zygote import Zygote
 
@@ -127,7 +125,7 @@ def _grade(root, submitted, options, log):
     to_run = collections.Counter(submission.assignment.name for submission, _ in jobs)
     for name in sorted({s.assignment.name for s in submissions} - set(to_run)):
         score_assignment(name)  # nothing of it to run again
-    bar = _ProgressBar(len(jobs), log)
+    bar = results.ProgressBar(len(jobs), log)
 
     def finished(job, result):
         submission, _ = by_key[job.key]
@@ -149,8 +147,8 @@ def _grade(root, submitted, options, log):
         path = _executed_path(executed, submission)
         record = json.loads(path.read_text()) if path.is_file() else {"flags": [], "seconds": 0.0}
         submission.flags, submission.seconds = _merge_flags(record["flags"]), record["seconds"]
-    rows = _cell_rows(root, submissions)
-    _write_reports(root, submissions, rows)
+    rows = results.cell_rows(root, submissions)
+    results.write_tables(root, submissions, rows)
     log("time spent: " + ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in phases.items()))
     return submissions, rows, time.perf_counter() - started
 
@@ -329,90 +327,3 @@ def confinement(root: Path, confine: bool, log=print) -> dict | None:
     # live: inside the course folder, or under /tmp, which the child also replaces with an empty one.
     keep = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), Path(__file__).resolve().parents[1]}
     return {"hidden": [str(root)], "keep": [str(p) for p in sorted(keep)]}
-
-
-def _cell_rows(root, submissions):
-    """One row per graded cell: the scores nbgrader wrote into the gradebook."""
-    from nbgrader.api import Gradebook
-
-    rows = []
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as book:
-        for s in submissions:
-            failed = _failed_checks(root, s)
-            for grade in sorted(_grades(book, s), key=lambda g: g.name):
-                checks = failed.get(grade.name, [])
-                rows.append({"student": s.student, "assignment": s.assignment.name, "cell": grade.name,
-                             "score": grade.score, "max_score": grade.max_score,
-                             "needs_manual_grade": grade.needs_manual_grade,
-                             "failed_checks": "; ".join(c["description"] for c in checks),
-                             "diagnoses": "; ".join(c["diagnosis"] for c in checks)})
-    return rows
-
-
-def _failed_checks(root, s):
-    """{cell: failed checks and their diagnoses}, read from the autograded notebook's errors."""
-    from .. import checks
-
-    if s.zeroed:
-        return {}
-    path = root / "autograded" / s.student / s.assignment.name / f"{s.assignment.notebook}.ipynb"
-    try:
-        return checks.cell_failures(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, AttributeError, TypeError):
-        return {}
-
-
-def _grades(book, s):
-    """The grades nbgrader gave `s`; a zero for every cell if it could not grade it (any rows in
-    the gradebook are then an earlier run's)."""
-    from nbgrader.api import Grade, MissingEntry
-
-    if not s.zeroed:
-        try:
-            notebook = book.find_submission_notebook(s.assignment.notebook, s.assignment.name, s.student)
-            return gradebook.rows_of(book, Grade, notebook).values()
-        except MissingEntry:
-            s.problems.append("nbgrader could not grade this submission: every cell scores zero")
-    cells = book.find_notebook(s.assignment.notebook, s.assignment.name).grade_cells
-    return [SimpleNamespace(name=c.name, score=0.0, max_score=c.max_score, needs_manual_grade=False) for c in cells]
-
-
-def _write_reports(root, submissions, rows):
-    with open(root / "cell_results.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    totals = {}
-    for row in rows:
-        key = (row["student"], row["assignment"])
-        score_, top = totals.get(key, (0.0, 0.0))
-        totals[key] = (score_ + (row["score"] or 0), top + row["max_score"])
-    flagged = {(s.student, s.assignment.name): "; ".join(s.problems + s.flags) for s in submissions}
-    with open(root / "grades.csv", "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["student", "assignment", "score", "max_score", "flagged"])
-        for (student, assignment), (score_, top) in sorted(totals.items()):
-            writer.writerow([student, assignment, f"{score_:g}", f"{top:g}", flagged.get((student, assignment), "")])
-
-
-class _ProgressBar:
-    def __init__(self, total, log, width=30):
-        self.total, self.done, self.width, self.started = total, 0, width, time.perf_counter()
-        self.live = sys.stderr.isatty()
-        if total:
-            log(f"running {total} notebook(s) in isolated processes ...")
-
-    def advance(self):
-        self.done += 1
-        filled = self.width * self.done // max(self.total, 1)
-        line = (f"[{'#' * filled}{'.' * (self.width - filled)}] {self.done}/{self.total} notebooks "
-                f"{time.perf_counter() - self.started:.1f} s")
-        if self.live:
-            sys.stderr.write("\r" + line)
-        elif self.done == self.total or self.done % 10 == 0:
-            sys.stderr.write(line + "\n")
-        sys.stderr.flush()
-
-    def close(self):
-        if self.live and self.total:
-            sys.stderr.write("\n")
