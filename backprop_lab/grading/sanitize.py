@@ -56,6 +56,9 @@ def repair(path, release_path):
     if stripped:
         problems.append(f"parts of the notebook nested deeper than {inputs.MAX_DEPTH} levels were removed "
                         f"({_places(stripped)})")
+    if isinstance(data.get("cells"), list):  # nbformat refuses a cell that lacks a field: give it one first
+        data["cells"] = [dict(cell, metadata=cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {})
+                         for cell in data["cells"] if isinstance(cell, dict)]
     try:
         notebook = nbformat.reads(json.dumps(data), as_version=4)
     except Exception as error:  # nbformat raises several unrelated types for odd input
