@@ -122,7 +122,9 @@ def stray_errors(release, solution):
     An exercise is shown to be missing when its own stub raised, or when a cell that failed for
     one of these reasons uses a name it defines (the visible test of `train` fails at the stub
     of `NeuralNetwork` that `train` needs first). An exercise shown by nothing would be one
-    whose visible test passes on the stub, or hides its NotImplementedError.
+    whose visible test passes on the stub, or hides its NotImplementedError. An optional exercise
+    (no graded cell uses what it defines, like 05's BCELoss for the cross-entropy experiment) need
+    not be shown: the cell that uses it must say what is missing instead of failing.
     `solution` is the source notebook: cells are matched by id, since the release stubs bind less.
     """
     by_count = {cell.execution_count: i for i, cell in enumerate(release.cells)
@@ -144,11 +146,19 @@ def stray_errors(release, solution):
                 failed.add(i)
                 continue
         stray.append(f"cell {i} {grade_id(cell) or cell.id!r}: {error.ename}: {error.evalue}")
-    exercises = [c for c in release.cells if is_exercise(c) and STUB in c.source]
+    optional = optional_exercises(solution)
+    exercises = [c for c in release.cells if is_exercise(c) and STUB in c.source and c.id not in optional]
     for i in failed:
         uses = used_names(release.cells[i].source)
         shown.update(c.id for c in exercises if binds.get(c.id, set()) & uses)
     return stray, [grade_id(c) or c.id for c in exercises if c.id not in shown]
+
+
+def optional_exercises(solution):
+    """ids of the exercise cells of a solution notebook that no graded cell uses (hidden tests included)."""
+    tested = set().union(*[used_names(cell.source) for cell in solution.cells
+                           if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade")])
+    return {cell.id for cell in solution.cells if is_exercise(cell) and not bound_names(cell.source) & tested}
 
 
 def unexpected_outputs(nb):
@@ -332,7 +342,8 @@ def _notebooks():
                ("table", "table = {'y': 1}", "# YOUR CODE HERE\nraise NotImplementedError()",
                 {"solution": True, "grade_id": "table"}),
                ("plot", "curve = Tanh().forward(np.zeros(3))", "curve = Tanh().forward(np.zeros(3))", {}),
-               ("uses", "print(curve, table)", "print(curve, table)", {})]
+               ("uses", "print(curve, table)", "print(curve, table)", {}),
+               ("graded", "assert table and Tanh()", "assert table and Tanh()", {"grade": True, "grade_id": "graded"})]
     for count, (cell_id, answer, stub, nbgrader) in enumerate(sources, start=1):
         solution.cells.append(nbformat.v4.new_code_cell(answer, id=cell_id, metadata={"nbgrader": nbgrader}))
         release.cells.append(nbformat.v4.new_code_cell(stub, id=cell_id, metadata={"nbgrader": nbgrader},
@@ -363,6 +374,15 @@ def test_stray_errors_flags_everything_else():
     stray, unreached = stray_errors(release, solution)
     assert [line.split(":")[0] for line in stray] == ["cell 0 'setup'", "cell 3 'plot'", "cell 4 'uses'"]
     assert unreached == ["tanh", "table"]
+
+
+def test_an_untested_exercise_is_optional_and_may_stay_silent():
+    solution, release = _notebooks()
+    assert optional_exercises(solution) == set()
+    assert stray_errors(release, solution) == ([], ["tanh", "table"])
+    solution.cells[5].source = release.cells[5].source = "assert Tanh()"
+    assert optional_exercises(solution) == {"table"}          # no graded cell uses `table`
+    assert stray_errors(release, solution) == ([], ["tanh"])  # so its silent stub is no problem
 
 
 def test_unexpected_outputs_flags_warnings_and_printed_figures():
