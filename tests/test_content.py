@@ -6,7 +6,9 @@
 - no test of an exercise that must compute gradients by hand (`backpropagation` in 04,
   `three_layer_backward` in 06) can be passed with autograd, under `backprop-lab grade` and under
   stock `nbgrader autograde`;
-- `call_without_autograd` refuses autograd and nothing else.
+- `call_without_autograd` refuses autograd and nothing else;
+- one notation for the whole course: the same notation table near the top of every source and
+  release notebook, and no cell written in another layer indexing or naming.
 """
 import ast
 import re
@@ -230,3 +232,93 @@ def test_call_without_autograd_refuses_autograd_only():
     assert torch.equal(call_without_autograd(lambda: 2 * w.detach()), 2 * w.detach())
     # and autograd works again afterwards
     assert torch.allclose(torch.autograd.grad((w ** 2).sum(), [w])[0], 2 * w)
+
+
+# --- one notation --------------------------------------------------------------------------------------
+
+# Ways of writing layers, losses and gradients that the course once mixed with the table's
+# z^[l] = a^[l-1] W^[l]T + b^[l], a^[l] = g(z^[l]), a^[0] = x, script L for the loss, L for the depth.
+# Each is searched for in the source of every cell (markdown and code) of every notebook.
+OTHER_NOTATIONS = {
+    "layer index in round brackets, W^(1) or z^{(2)}": r"\^\{?\(",
+    "\\ell as the layer index": r"\\ell",
+    "z_{in} / z_{out} for pre-activation and activation": r"_\{in\}|_\{out\}",
+    "\\Delta for a gradient": r"\\Delta",
+    "layer as a subscript, h_1, W_2, z_3": r"\b[hWz]_[123]\b",
+    "h for an activation, or a bare z, as a dictionary key": r'"h[23]"|"z"',
+    "dL_dh for the gradient at an activation": r"dL_dh",
+    "plain L for the loss (L is the depth)": r"\\partial L\b",
+    "a double superscript such as W^{[1]}^\\top, which MathJax cannot show": r"\]\}\^",
+}
+# Known and meant: 03 counts a single layer's inputs x_1 ... x_{in} (`in` is the layer's argument).
+NOTATION_ALLOWED = {"03_linear_layer": ["x_{in}"]}
+FORBIDDEN = re.compile("|".join(f"(?P<p{i}>{pattern})" for i, pattern in enumerate(OTHER_NOTATIONS.values())))
+
+
+def other_notations(text, assignment_name=""):
+    """[(what the course does not write, the text around it)] for every forbidden pattern in text."""
+    for allowed in NOTATION_ALLOWED.get(assignment_name, []):
+        text = text.replace(allowed, "")
+    names = list(OTHER_NOTATIONS)
+    return [(names[int(match.lastgroup[1:])], text[max(0, match.start() - 25):match.end() + 25])
+            for match in FORBIDDEN.finditer(text)]
+
+
+def every_notebook():
+    for assignment in course.written_assignments(ROOT):
+        for kind, path in (("source", assignment.source(ROOT)), ("release", assignment.release(ROOT))):
+            yield assignment, kind, nbformat.read(path, as_version=4)
+
+
+NOTEBOOKS = list(every_notebook())
+NOTEBOOK_IDS = [f"{kind}/{assignment.name}" for assignment, kind, _ in NOTEBOOKS]
+
+
+def notation_cells(notebook):
+    return [(i, cell) for i, cell in enumerate(notebook.cells)
+            if cell.metadata.get("nbgrader", {}).get("grade_id") == "notation"]
+
+
+@pytest.mark.parametrize("assignment, kind, notebook", NOTEBOOKS, ids=NOTEBOOK_IDS)
+def test_the_notation_table_is_near_the_top(assignment, kind, notebook):
+    cells = notation_cells(notebook)
+    assert len(cells) == 1, f"{kind}/{assignment.name}: {len(cells)} cells with grade_id 'notation', expected 1"
+    index, cell = cells[0]
+    assert cell.cell_type == "markdown" and cell.metadata["nbgrader"].get("locked"), "the table is a locked markdown cell"
+    first_exercise = next((i for i, c in enumerate(notebook.cells) if c.metadata.get("nbgrader", {}).get("solution")),
+                          len(notebook.cells))
+    assert index <= 2 and index < first_exercise, f"{kind}/{assignment.name}: the table is cell {index}"
+    for definition in (r"z^{[l]} = a^{[l-1]} W^{[l]\top} + b^{[l]}", r"a^{[l]} = g^{[l]}(z^{[l]})", "x = a^{[0]}",
+                       r"$\mathcal{L}$ | the loss", "$L$ | the depth"):
+        assert definition in cell.source, f"{kind}/{assignment.name}: the table lacks {definition!r}"
+
+
+def test_the_notation_table_is_the_same_everywhere():
+    tables = {}
+    for assignment, kind, notebook in NOTEBOOKS:
+        tables.setdefault(notation_cells(notebook)[0][1].source, []).append(f"{kind}/{assignment.name}")
+    assert len(tables) == 1, "the notation tables differ: " + " | ".join(", ".join(names) for names in tables.values())
+
+
+@pytest.mark.parametrize("assignment, kind, notebook", NOTEBOOKS, ids=NOTEBOOK_IDS)
+def test_no_cell_uses_another_notation(assignment, kind, notebook):
+    found = [f"cell {i} ({cell.metadata.get('nbgrader', {}).get('grade_id') or cell.id}): {what}: {around!r}"
+             for i, cell in enumerate(notebook.cells) for what, around in other_notations(cell.source, assignment.name)]
+    assert not found, f"{kind}/{assignment.name} writes in another notation:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("text", [
+    r"$W^{(1)}$ maps the input", r"$z^{(2)} = W^{(1)} a^{(1)}$", r"\delta^{(\ell)}", r"layer $\ell$",
+    r"$z_{in} = x W^\top$", r"$a = z_{out}$", r"$\Delta W$", "h_1 = tanh(z_1)", "the gradient of W_2",
+    'values["h2"]', 'cache["z"]', "dL_dh1 = dL_dz2 @ W", r"$\partial L / \partial W$", r"$dz^{[2]}^\top a^{[1]}$",
+    r"$W^{[1]}^\top$"])
+def test_another_notation_is_found(text):
+    assert other_notations(text), f"{text!r} should be refused"
+
+
+def test_the_allowed_exception_is_narrow():
+    text = r"Take one example with `in` numbers $x_1, \dots, x_{in}$."
+    assert not other_notations(text, "03_linear_layer")
+    assert other_notations(text, "04_mlp")                               # only where it is meant
+    assert other_notations(text + r" and $z_{out}$", "03_linear_layer")  # and nothing else there
+    assert not other_notations(r"$\partial \mathcal{L} / \partial W^{[l]}$, $a^{[l]} = g(z^{[l]})$, W_in, x_1")
