@@ -94,3 +94,61 @@ def test_fay_damaged_notebooks_are_graded_with_reasons(graded):
     assert "not valid notebook JSON" in notes(report, "fay")
     assert scores[("fay", "02_activations")] == scores[("ada", "02_activations")]  # deleted tests restored
     assert "deleted" in notes(report, "fay", "02_activations")
+
+
+def _refresh_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("demo_refresh", ROOT / "examples" / "refresh.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_demo_class_is_in_step_with_the_release():
+    """examples/refresh.py has nothing left to do: after a change to the course, run it (README)."""
+    stale = [str(path.relative_to(ROOT)) for path, now, wanted in _refresh_module().refreshed()
+             if wanted is not None and now != wanted]
+    assert not stale, "run `.venv/bin/python examples/refresh.py`; out of step: " + ", ".join(stale)
+
+
+def test_demo_notebooks_have_the_release_cells_in_order():
+    """Checked without refresh.py: the cells a demo notebook has are the release's, in its order
+    (fay's damaged files aside, whose differences examples/README.md describes)."""
+    import json
+
+    for assignment in course.written_assignments(ROOT):
+        release = [c.get("metadata", {}).get("nbgrader", {}).get("grade_id") or c["cell_type"]
+                   for c in json.loads(assignment.release(ROOT).read_text())["cells"]]
+        for student in STUDENTS:
+            if student == "fay":
+                continue
+            cells = json.loads((EXAMPLES / student / assignment.name / f"{assignment.notebook}.ipynb").read_text())["cells"]
+            theirs = [c.get("metadata", {}).get("nbgrader", {}).get("grade_id") or c["cell_type"] for c in cells]
+            assert theirs == release, f"{student}/{assignment.name} differs from the release's cells"
+
+
+def test_refresh_keeps_what_each_student_did():
+    """refresh.py rebuilds a notebook on the release: a dropped locked cell goes, a new one comes, the
+    student's answer stays, a new answer cell gets the solution (blank students: the template), and a
+    cell fay deleted on purpose stays deleted."""
+    refresh = _refresh_module()
+    locked = {"grade": False, "locked": True, "solution": False}
+    answer = {"grade": False, "locked": False, "solution": True}
+
+    def cell(grade_id, source, kind):
+        return {"cell_type": "code", "id": grade_id, "metadata": {"nbgrader": dict(kind, grade_id=grade_id)},
+                "source": [source], "outputs": [], "execution_count": None}
+
+    release = {"cells": [cell("setup", "import numpy", locked), cell("new_text", "new", locked),
+                         cell("f", "raise NotImplementedError()", answer), cell("g", "raise NotImplementedError()", answer),
+                         cell("test_relu_new", "assert f", locked)]}
+    theirs = {"cells": [cell("setup", "old import", locked), cell("old_text", "gone", locked),
+                        cell("f", "def f(): return 1", answer)], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    solutions = {"f": "def f(): return 0\n", "g": "def g(): return 2\n"}
+    for student, g_source in (("ada", "def g(): return 2\n"), ("cleo", "raise NotImplementedError()")):
+        rebuilt = refresh.rebuild(theirs, release, student, "02_activations", solutions)["cells"]
+        assert [c["id"] for c in rebuilt] == ["setup", "new_text", "f", "g", "test_relu_new"]
+        assert ["".join(c["source"]) for c in rebuilt[:4]] == ["import numpy", "new", "def f(): return 1", g_source]
+    rebuilt = refresh.rebuild(theirs, release, "fay", "02_activations", solutions)["cells"]
+    assert [c["id"] for c in rebuilt] == ["setup", "new_text", "f", "g"]
