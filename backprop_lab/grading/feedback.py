@@ -18,16 +18,16 @@ import re
 from pathlib import Path
 
 import nbgrader
-from jinja2 import BytecodeCache, pass_context
-from nbconvert.exporters import HTMLExporter, html as nbconvert_html
+from jinja2 import pass_context
+from nbconvert.exporters import HTMLExporter
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor
 from traitlets.config import Config
 
-from . import formulas, gradebook, hidden, safe_html
-from .exporters import ValidatedOnce
+from . import formulas, hidden, safe_html
+from .patches import CompiledTemplates, ValidatedOnce, page_not_reparsed, remembered
 
 TEMPLATE = "backprop_lab_feedback"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -49,7 +49,7 @@ class WithholdHiddenTests(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
         key = ("source cells", info["db_url"], info["assignment"], info["notebook"])
-        sources = gradebook.remembered(key, lambda: _source_cells(info))
+        sources = remembered(key, lambda: _source_cells(info))
         secrets = hidden.secret_lines(list(sources.values()))
         for cell in nb.cells:
             cell.metadata.pop("backprop_lab", None)  # only this step writes there
@@ -117,7 +117,7 @@ class PageExporter(HTMLExporter):
         return safe_html.clean(html)
 
 
-class FeedbackExporter(ValidatedOnce, PageExporter):
+class FeedbackExporter(CompiledTemplates, ValidatedOnce, PageExporter):
     """The page exporter, lighter for a class of near-identical notebooks:
     - code is highlighted and markdown rendered once per distinct cell, not once per student
       (most cells are the release's own; highlighting was two thirds of a page's time);
@@ -133,18 +133,9 @@ class FeedbackExporter(ValidatedOnce, PageExporter):
             language = nb.metadata.get("language_info", {})
             highlight = Highlight2HTML(pygments_lexer=language.get("pygments_lexer", language.get("name")), parent=self)
             self.filters = {**self.filters, "highlight_code": _RememberedHighlight(highlight)}
-        original = nbconvert_html.BeautifulSoup
-        nbconvert_html.BeautifulSoup = _UnparsedPage
-        try:
+        with page_not_reparsed():
             page, resources = super().from_notebook_node(nb, resources, **kw)
-        finally:
-            nbconvert_html.BeautifulSoup = original
         return _IMAGE_WITHOUT_ALT.sub(r'<img alt="No description has been provided for this image"', page), resources
-
-    def _create_environment(self):
-        environment = super()._create_environment()
-        environment.bytecode_cache = _COMPILED_TEMPLATES
-        return environment
 
     @pass_context
     def markdown2html(self, context, source):
@@ -167,37 +158,6 @@ class _RememberedHighlight:
         if key not in self.seen:
             self.seen[key] = self.highlight(source, language, metadata)
         return self.seen[key]
-
-
-class _CompiledTemplates(BytecodeCache):
-    """Jinja's compiled templates, kept for every exporter of the process (nbgrader makes one per
-    assignment, and compiling the feedback templates costs more than rendering a page)."""
-
-    def __init__(self):
-        self.code = {}
-
-    def load_bytecode(self, bucket):
-        if bucket.key in self.code:
-            bucket.bytecode_from_string(self.code[bucket.key])
-
-    def dump_bytecode(self, bucket):
-        self.code[bucket.key] = bucket.bytecode_to_string()
-
-
-_COMPILED_TEMPLATES = _CompiledTemplates()
-
-
-class _UnparsedPage:
-    """Stands in for BeautifulSoup: selects nothing, gives the page back as it came."""
-
-    def __init__(self, page, features=None):
-        self.page = page
-
-    def select(self, selector):
-        return []
-
-    def __str__(self):
-        return self.page
 
 
 _IMAGE_WITHOUT_ALT = re.compile(r"<img(?![^>]*\balt=)")

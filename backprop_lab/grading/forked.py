@@ -3,7 +3,7 @@ import json
 import os
 import traceback
 
-from . import gradebook
+from . import patches
 
 
 def start(work, close=()):
@@ -17,7 +17,7 @@ def start(work, close=()):
         try:
             for fd in (reader, *close):
                 os.close(fd)
-            gradebook.after_fork()
+            patches.after_fork()
             try:
                 outcome = {"value": work()}
             except Exception:  # noqa: BLE001 - raised again in the parent

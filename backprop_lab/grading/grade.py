@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 
 from .. import course
-from . import execute, forked, gradebook, inputs, results, sanitize, score
+from . import execute, forked, inputs, patches, results, sanitize, score
 from .options import Options, course_config
 from .zygote import Zygote
 
@@ -64,7 +64,7 @@ def find_submissions(submitted, assignments):
 
 def grade(root: Path, submitted: Path, options: Options, log=print) -> tuple:
     """Grade every submission in `submitted` as `options` say; (submissions, cell rows, seconds)."""
-    with gradebook.one_engine():
+    with patches.one_engine():
         return _grade(root, submitted, options, log)
 
 

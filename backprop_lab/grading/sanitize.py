@@ -5,20 +5,18 @@ cells with missing fields). What cannot be read is replaced by the blank release
 earns zero, and the reason is recorded. Step 2, `sanitize`: nbgrader's own sanitize
 preprocessors, with deleted graded cells added back from the gradebook.
 """
-import contextlib
 import json
 import types
 
-import jsonschema
 import nbformat
 from nbgrader.api import Gradebook
 from nbgrader.converters import Autograde
-from nbgrader.nbgraderformat import common as nbgraderformat_common
 from nbgrader.preprocessors import DeduplicateIds, NbGraderPreprocessor, OverwriteCells
 from traitlets.config import Config
 
 from . import inputs
-from .gradebook import entry, remembered
+from .gradebook import entry
+from .patches import remembered, schema_checked_once
 
 MAX_CODE_CELLS = 2000
 MAX_NOTEBOOK_BYTES = 50 * 2**20  # a notebook with all its figures takes a few MB
@@ -145,7 +143,7 @@ class OverwriteCellsOnce(OverwriteCells):
 
 class _ReleaseCells:
     """A gradebook whose find_source_cell and find_graded_cell answer from the notebook's cells,
-    read in one go and kept for the run (gradebook.remembered)."""
+    read in one go and kept for the run (patches.remembered)."""
 
     def __init__(self, gradebook, notebook, assignment):
         def read():
@@ -195,36 +193,6 @@ def sanitize(notebook, config, db_url, assignment, notebook_name, student):
         for step in sanitize_steps():
             notebook, resources = step(config=config).preprocess(notebook, resources)
     return notebook
-
-
-_VALIDATORS = {}  # schema as JSON -> its compiled validator
-_VALID = set()  # (schema, metadata), as JSON, found valid: most cells repeat across students
-
-
-@contextlib.contextmanager
-def schema_checked_once():
-    """nbgrader re-checks its (constant) metadata schema for every cell, a third of its time;
-    validate against a validator compiled once per process instead, and each distinct cell
-    metadata once: same verdicts. (nbgrader reads the schema again for every notebook: it is
-    known by its text.)"""
-    def validate(instance, schema, *args, **kwargs):
-        key = json.dumps(schema, sort_keys=True)
-        if key not in _VALIDATORS:
-            _VALIDATORS[key] = jsonschema.validators.validator_for(schema)(schema)
-        seen = (key, json.dumps(instance, sort_keys=True))
-        if seen in _VALID:
-            return
-        error = jsonschema.exceptions.best_match(_VALIDATORS[key].iter_errors(instance))
-        if error is not None:
-            raise error
-        _VALID.add(seen)
-
-    original = nbgraderformat_common.jsonschema
-    nbgraderformat_common.jsonschema = types.SimpleNamespace(validate=validate)
-    try:
-        yield
-    finally:
-        nbgraderformat_common.jsonschema = original
 
 
 def transplant(notebook, release):

@@ -22,8 +22,8 @@ from traitlets import Unicode
 from . import feedback, forked, gradebook
 from .execute import error_output
 from .kernel import GRADER_ERROR
-from .exporters import ValidatedOnce
-from .sanitize import sanitize_config, schema_checked_once
+from .patches import ValidatedOnce, replaying, schema_checked_once
+from .sanitize import sanitize_config
 
 
 class ReplayOutputs(NbGraderPreprocessor):
@@ -137,14 +137,9 @@ class ReplayedAutograde(_FailuresNoted, Autograde):
     def convert_single_notebook(self, notebook_filename):
         with self.failure_noted():
             resources = self.init_single_notebook_resources(notebook_filename)  # names from the submitted path
-            self._sanitizing = False
-            self._init_preprocessors()
-            try:
-                with utils.setenv(NBGRADER_EXECUTION="autograde"):
-                    output, resources = self.exporter.from_filename(notebook_filename, resources=resources)
-                self.write_single_notebook(output, resources)
-            finally:
-                self._sanitizing = True
+            with replaying(self), utils.setenv(NBGRADER_EXECUTION="autograde"):
+                output, resources = self.exporter.from_filename(notebook_filename, resources=resources)
+            self.write_single_notebook(output, resources)
 
 
 class FeedbackPages(_FailuresNoted, GenerateFeedback):

@@ -1,10 +1,10 @@
-"""grading/gradebook.py: within one_engine(), nbgrader's Gradebooks share one database engine
+"""grading/patches.py: within one_engine(), nbgrader's Gradebooks share one database engine
 and what a run only reads is read once; outside it, nbgrader's Gradebook is untouched."""
 import shutil
 
 from nbgrader.api import Gradebook
 
-from backprop_lab.grading import gradebook
+from backprop_lab.grading import patches
 from classes import generated_course
 
 
@@ -16,7 +16,7 @@ def existing(path):
 
 def test_gradebooks_share_one_engine_and_see_each_others_writes(tmp_path):
     url = existing(tmp_path / "gradebook.db")
-    with gradebook.one_engine():
+    with patches.one_engine():
         with Gradebook(url) as first:
             first.add_student("ada")
             engine = first.engine
@@ -37,8 +37,8 @@ def test_remembered_reads_once_per_run(tmp_path):
         reads.append(1)
         return len(reads)
 
-    assert gradebook.remembered("key", read) == 1 and gradebook.remembered("key", read) == 2  # no run
-    with gradebook.one_engine():
+    assert patches.remembered("key", read) == 1 and patches.remembered("key", read) == 2  # no run
+    with patches.one_engine():
         Gradebook(existing(tmp_path / "gradebook.db")).close()  # a run has begun: an engine is open
-        assert [gradebook.remembered("key", read) for _ in range(3)] == [3, 3, 3]
-    assert gradebook.remembered("key", read) == 4
+        assert [patches.remembered("key", read) for _ in range(3)] == [3, 3, 3]
+    assert patches.remembered("key", read) == 4
