@@ -118,6 +118,14 @@ def assignment_named(name):
     return next(a for a in course.written_assignments(ROOT) if a.name == name)
 
 
+def autograded_points(assignment):
+    """The points of the assignment's test cells, as its source notebook gives them."""
+    return sum(float(cell.metadata["nbgrader"].get("points", 0))
+               for cell in nbformat.read(assignment.source(ROOT), as_version=4).cells
+               if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade")
+               and not cell.metadata["nbgrader"].get("solution"))
+
+
 DEMO_STUDENTS = ["ada", "ben", "cleo", "dev", "eve", "fay"]
 _DEMO = {}
 

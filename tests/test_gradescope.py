@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from backprop_lab.grading import gradescope
-from classes import assignment_named
+from classes import assignment_named, autograded_points
 from conftest import ROOT
 from variants import build_submission, variants
 
@@ -120,7 +120,7 @@ def test_results_follow_gradescope_spec(graded):
 
 def test_correct_submission_gets_full_marks(graded):
     results = graded["correct"]
-    assert results["score"] == sum(t["max_score"] for t in results["tests"]) == 18
+    assert results["score"] == sum(t["max_score"] for t in results["tests"]) == autograded_points(LOSS)
     assert {t["output"] for t in results["tests"]} == {"passed"}
     assert not results["extra_data"]["flagged"], results["output"]
 

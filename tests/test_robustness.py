@@ -8,13 +8,14 @@ import re
 import nbformat
 import pytest
 
-from classes import assignment_named, grade_with_backprop_lab, scratch_class, student_notebook
+from classes import assignment_named, autograded_points, grade_with_backprop_lab, scratch_class, student_notebook
 from variants import variants
 
 LOSS = assignment_named("01_loss")
 MSE_TESTS = {"test_mse_forward", "test_mse_backward", "test_mse_any_shape", "test_mse_state"}
 BCE_TESTS = {"test_bce_forward", "test_bce_backward", "test_bce_any_shape", "test_bce_extremes", "test_bce_state"}
-SECRET = "BEGIN HIDDEN TESTS"  # in the source notebook and the gradebook, never in a student's view
+SECRET = "BEGIN HIDDEN TESTS"
+AUTOGRADED_POINTS = autograded_points(LOSS)
 
 
 def correct():
@@ -205,7 +206,7 @@ def test_hazard(graded, name):
     _, zero_cells, reason = ALL[name]
     cells = graded["scores"][(name, "01_loss")]
     assert set(cells) == MSE_TESTS | BCE_TESTS, "every graded cell is scored, none added"
-    assert sum(top for _, top in cells.values()) == 18, "maximum points unchanged"
+    assert sum(top for _, top in cells.values()) == AUTOGRADED_POINTS, "maximum points unchanged"
     for cell_name, (score, top) in cells.items():
         if cell_name in zero_cells:
             assert score == 0, f"{name}: {cell_name} earned {score} undeservedly"
@@ -226,7 +227,8 @@ def test_a_hazard_harms_only_its_own_notebook(graded):
 
 def test_student_code_cannot_read_the_course(graded):
     autograded = graded["scratch"] / "autograded" / "reader" / "01_loss" / "loss.ipynb"
-    outputs = json.dumps(nbformat.read(autograded, as_version=4).cells[3].outputs)
+    attempt = next(cell for cell in nbformat.read(autograded, as_version=4).cells if "glob.glob(pattern)" in cell.source)
+    outputs = json.dumps(attempt.outputs)
     assert SECRET not in outputs and "def forward" not in outputs
     assert all(score == top for score, top in graded["scores"][("reader", "01_loss")].values())
 
