@@ -26,7 +26,7 @@ import warnings
 from dataclasses import dataclass, field
 
 from . import scan
-from .kernel import GRADER_ERROR, INTEGRITY_ERROR, TIMEOUT_ERROR, CellTimeoutError
+from .kernel import GRADER_ERROR, INTEGRITY_ERROR, TIMEOUT_ERROR, CellTimeoutError, Kernel
 
 HEADER = struct.Struct("!Q")
 STUDENT, LOCKED, TEST = "student", "locked", "test"
@@ -65,7 +65,7 @@ class Result:
     seconds: float = 0.0
 
 
-def warm_up(figures=False):
+def warm_up(figures: bool = False) -> Kernel:
     """Import everything notebooks use, once, in the parent; leave it fork-safe (one thread).
 
     With figures=False plots are drawn but never rendered to PNG (rendering is most of the run
@@ -90,11 +90,10 @@ def warm_up(figures=False):
     from . import remote, student  # noqa: F401 - the two ends of the line, loaded before forking
     if not figures:  # layout (text extents, measured by rendering the labels) only matters on a picture
         matplotlib.figure.Figure.tight_layout = lambda self, *args, **kwargs: None
-    from .kernel import Kernel
     return Kernel(figures)
 
 
-def ready(kernel, zygote, jobs):
+def ready(kernel: Kernel, zygote, jobs: list) -> None:
     """Last steps before starting notebooks: share the work every notebook would repeat, in this
     process (locked and test cells, for the test processes) and in the zygote (locked cells only,
     for the student processes; it takes its integrity snapshot then)."""
@@ -456,7 +455,7 @@ def _ending(message):
         return "how is not known"
 
 
-def first_escape(cells):
+def first_escape(cells: list) -> list | None:
     """[index, reason] of the first student cell that reaches for the grader's machinery, or None."""
     libraries = scan.library_names(source for _, source in cells)
     for index, (kind, source) in enumerate(cells):
@@ -468,7 +467,7 @@ def first_escape(cells):
     return None
 
 
-def close_inherited(keep):
+def close_inherited(keep: set) -> None:
     """Close every descriptor the fork copied from the parent but `keep`: among them are the
     pipes of the other notebooks running at the same time, and whatever files the parent has open."""
     for name in os.listdir("/proc/self/fd"):
@@ -531,7 +530,7 @@ def cell_flags(outputs: list, truncated: bool, limits: Limits, timed_out: bool =
     return flags
 
 
-def run_cell(kernel, source, limits, seconds=None):
+def run_cell(kernel: Kernel, source: str, limits: Limits, seconds: float | None = None) -> tuple:
     signal.setitimer(signal.ITIMER_REAL, seconds or limits.cell_timeout)
     try:
         return kernel.run(source, limits.output_bytes)
@@ -542,7 +541,7 @@ def run_cell(kernel, source, limits, seconds=None):
 _MISSING = object()
 
 
-def on_alarm(signum, frame):
+def on_alarm(signum: int, frame) -> None:
     raise CellTimeoutError("the cell ran longer than the grader's time limit")
 
 
@@ -551,13 +550,13 @@ def _frame(message):
     return HEADER.pack(len(data)) + data
 
 
-def send_message(fd, message):
+def send_message(fd: int, message: dict) -> None:
     data = _frame(message)
     while data:
         data = data[os.write(fd, data):]
 
 
-def receive_message(stream):
+def receive_message(stream) -> dict | None:
     header = stream.read(HEADER.size)
     if len(header) < HEADER.size:
         return None
@@ -587,12 +586,12 @@ def _valid_outputs(outputs):
     return outputs
 
 
-def error_output(name, message):
+def error_output(name: str, message: str) -> dict:
     """An nbformat error output, as a kernel would send it; nbgrader scores its cell zero."""
     return {"output_type": "error", "ename": name, "evalue": message, "traceback": [f"{name}: {message}"]}
 
 
-def kill(pid):
+def kill(pid: int) -> None:
     """SIGKILL the child and whatever it started (its process group); run_all reaps it."""
     try:
         os.killpg(pid, signal.SIGKILL)
@@ -604,7 +603,7 @@ def kill(pid):
         pass
 
 
-def reap(pid, block=True):
+def reap(pid: int, block: bool = True) -> str | None:
     """How the child ended, as text; None if `block` is False and it has not ended yet."""
     try:
         reaped, status = os.waitpid(pid, 0 if block else os.WNOHANG)

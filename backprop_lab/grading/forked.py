@@ -2,11 +2,13 @@
 import json
 import os
 import traceback
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from . import patches
 
 
-def start(work, close=()):
+def start(work: Callable[[], Any], close: Iterable[int] = ()) -> Callable[[], Any]:
     """Run `work()` in a forked process, with the descriptors in `close` closed there; returns
     a function that waits for the process and gives back what `work` returned (JSON data), or
     raises RuntimeError with the traceback if it failed."""

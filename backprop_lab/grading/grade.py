@@ -6,6 +6,7 @@ are keyed by a digest of what was run, so an interrupted run resumes and a re-ru
 """
 import collections
 import dataclasses
+import functools
 import hashlib
 import json
 import shutil
@@ -15,6 +16,7 @@ import time
 from pathlib import Path
 
 import nbformat
+from traitlets.config import Config
 
 from .. import course
 from . import execute, forked, inputs, patches, results, sanitize, score
@@ -39,7 +41,7 @@ class Submission:
     reused: bool = False
 
 
-def find_submissions(submitted, assignments):
+def find_submissions(submitted: Path, assignments: list) -> list:
     """Every <student>/<assignment>/ folder under `submitted`, for the course's assignments. A
     folder that is a symbolic link is not followed: it is a submission refused (graded blank); a
     student folder that is one stands for each assignment the other students handed in."""
@@ -68,48 +70,112 @@ def grade(root: Path, submitted: Path, options: Options, log=print) -> tuple:
         return _grade(root, submitted, options, log)
 
 
+@dataclasses.dataclass(frozen=True)
+class _Staging:
+    """Where a run keeps its work (<course>/.grading/) and what preparing a notebook needs."""
+    root: Path
+    config: Config
+    settings: list   # what changes a result: the re-run key
+
+    @property
+    def staged(self) -> Path:      # sanitized copies of the submissions, as nbgrader scores them
+        return self.root / ".grading" / "submitted"
+
+    @property
+    def executed(self) -> Path:    # the recorded outputs of each notebook
+        return self.root / ".grading" / "executed"
+
+    @property
+    def work(self) -> Path:        # one scratch folder per notebook
+        return self.root / ".grading" / "work"
+
+    @property
+    def db_url(self) -> str:
+        return f"sqlite:///{self.root / 'gradebook.db'}"
+
+    def executed_path(self, submission) -> Path:
+        return self.executed / submission.student / submission.assignment.name / f"{submission.assignment.notebook}.json"
+
+
+class _Phases:
+    """Seconds spent in each phase of the run, for its last line."""
+
+    def __init__(self):
+        self.started, self.seconds = time.perf_counter(), {}
+
+    def lap(self, phase: str) -> None:  # seconds since the end of the previous phase
+        self.seconds[phase] = time.perf_counter() - self.started - sum(self.seconds.values())
+
+    def total(self) -> float:
+        return time.perf_counter() - self.started
+
+    def __str__(self):
+        return ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in self.seconds.items())
+
+
 def _grade(root, submitted, options, log):
     root, submitted = Path(root).resolve(), Path(submitted).resolve()
-    started, phases = time.perf_counter(), {}
-
-    def lap(phase):  # seconds since the end of the previous phase
-        phases[phase] = time.perf_counter() - started - sum(phases.values())
-
+    phases = _Phases()
     config = course_config(root)
     assignments = course.written_assignments(root)
     submissions = find_submissions(submitted, assignments)
     if not submissions:
         raise SystemExit(f"backprop-lab grade: no <student>/<assignment>/ folders in {submitted}")
     _ensure_in_gradebook(root, {s.assignment for s in submissions}, log)
+    staging = _Staging(root, config, [grader_code_digest(), *options.rerun_key()])
 
-    staging = root / ".grading"
-    staged, executed, work = staging / "submitted", staging / "executed", staging / "work"
-    db_url = f"sqlite:///{root / 'gradebook.db'}"
-
-    settings = [grader_code_digest(), *options.rerun_key()]  # what changes a result
-
-    def prepare_all():
-        prepared, releases = [], {}
-        for submission in submissions:
-            a = submission.assignment
-            if a not in releases:
-                releases[a] = nbformat.read(a.release(root), as_version=4)
-            job = _prepare_or_zero(submission, releases[a], root, staged, executed, work, config, db_url,
-                                   settings)
-            prepared.append({"problems": submission.problems, "reused": submission.reused,
-                             "zeroed": submission.zeroed, "job": job and dataclasses.asdict(job)})
-        return prepared
-
-    prepared = forked.start(prepare_all)  # on the other core, while this process imports torch & co.
+    # on the other core, while this process imports torch & co.
+    prepared = forked.start(functools.partial(_prepare_all, submissions, staging))
     score_assignment, finish_scoring = score.start_scoring(
-        root, score.grading_config(config, staged.relative_to(root), executed))
+        root, score.grading_config(config, staging.staged.relative_to(root), staging.executed))
     kernel = execute.warm_up(options.figures)
-    sandboxing = confinement(root, options.confine, log)
     limits = execute.Limits(cell_timeout=options.cell_timeout)
-    zygote = Zygote(kernel, limits, sandboxing, options.tamper_checks)  # before this process reads any notebook
-    lap("start")
+    zygote = Zygote(kernel, limits, confinement(root, options.confine, log),  # before this process reads any notebook
+                    options.tamper_checks)
+    phases.lap("start")
+    jobs = _jobs(submissions, prepared(), options)
+    execute.ready(kernel, zygote, [job for _, job in jobs])
+    phases.lap("prepare (after start)")
+
+    finished = _Finished(jobs, staging, score_assignment, results.ProgressBar(len(jobs), log))
+    for name in sorted({s.assignment.name for s in submissions} - set(finished.to_run)):
+        score_assignment(name)  # nothing of it to run again
+    try:
+        execute.run_all([job for _, job in jobs], options.workers, limits, kernel, zygote, progress=finished)
+    finally:
+        zygote.close()
+    finished.bar.close()
+    phases.lap("run")
+    _note_scoring_failures(submissions, finish_scoring, log)
+    phases.lap("scoring left after the run")
+    for submission in submissions:
+        path = staging.executed_path(submission)
+        record = json.loads(path.read_text()) if path.is_file() else {"flags": [], "seconds": 0.0}
+        submission.flags, submission.seconds = _merge_flags(record["flags"]), record["seconds"]
+    rows = results.cell_rows(root, submissions)
+    results.write_tables(root, submissions, rows)
+    log(f"time spent: {phases}")
+    return submissions, rows, phases.total()
+
+
+def _prepare_all(submissions, staging):
+    """Sanitize and stage every submission (in a forked process): what each needs run, as JSON."""
+    prepared, releases = [], {}
+    for submission in submissions:
+        a = submission.assignment
+        if a not in releases:
+            releases[a] = nbformat.read(a.release(staging.root), as_version=4)
+        job = _prepare_or_zero(submission, releases[a], staging)
+        prepared.append({"problems": submission.problems, "reused": submission.reused,
+                         "zeroed": submission.zeroed, "job": job and dataclasses.asdict(job)})
+    return prepared
+
+
+def _jobs(submissions, prepared, options):
+    """(submission, Job) to run, from what _prepare_all sent back; assignment by assignment, so
+    that each is scored as soon as its last notebook has run."""
     jobs = []
-    for submission, outcome in zip(submissions, prepared()):
+    for submission, outcome in zip(submissions, prepared):
         submission.problems, submission.reused, submission.zeroed = (outcome["problems"], outcome["reused"],
                                                                      outcome["zeroed"])
         if outcome["job"]:
@@ -117,40 +183,25 @@ def _grade(root, submitted, options, log):
             if not options.tamper_checks:
                 spec["escape"] = None  # what the scan found: a tamper check
             jobs.append((submission, execute.Job(**spec)))
-    jobs.sort(key=lambda pair: pair[0].assignment.name)  # assignments finish, and are scored, one by one
-    execute.ready(kernel, zygote, [job for _, job in jobs])
-    lap("prepare (after start)")
+    return sorted(jobs, key=lambda pair: pair[0].assignment.name)
 
-    by_key = {job.key: (submission, job) for submission, job in jobs}
-    to_run = collections.Counter(submission.assignment.name for submission, _ in jobs)
-    for name in sorted({s.assignment.name for s in submissions} - set(to_run)):
-        score_assignment(name)  # nothing of it to run again
-    bar = results.ProgressBar(len(jobs), log)
 
-    def finished(job, result):
-        submission, _ = by_key[job.key]
-        _record(job, result, submission, executed)
-        bar.advance()
-        to_run[submission.assignment.name] -= 1
-        if to_run[submission.assignment.name] == 0:
-            score_assignment(submission.assignment.name)
+class _Finished:
+    """Called as each notebook finishes: record its outputs, advance the bar, and score its
+    assignment once its last notebook is in."""
 
-    try:
-        execute.run_all([job for _, job in jobs], options.workers, limits, kernel, zygote, progress=finished)
-    finally:
-        zygote.close()
-    bar.close()
-    lap("run")
-    _note_scoring_failures(submissions, finish_scoring, log)
-    lap("scoring left after the run")
-    for submission in submissions:
-        path = _executed_path(executed, submission)
-        record = json.loads(path.read_text()) if path.is_file() else {"flags": [], "seconds": 0.0}
-        submission.flags, submission.seconds = _merge_flags(record["flags"]), record["seconds"]
-    rows = results.cell_rows(root, submissions)
-    results.write_tables(root, submissions, rows)
-    log("time spent: " + ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in phases.items()))
-    return submissions, rows, time.perf_counter() - started
+    def __init__(self, jobs, staging, score_assignment, bar):
+        self.by_key = {job.key: submission for submission, job in jobs}
+        self.to_run = collections.Counter(submission.assignment.name for submission, _ in jobs)
+        self.staging, self.score_assignment, self.bar = staging, score_assignment, bar
+
+    def __call__(self, job, result):
+        submission = self.by_key[job.key]
+        _record(job, result, submission, self.staging.executed_path(submission))
+        self.bar.advance()
+        self.to_run[submission.assignment.name] -= 1
+        if self.to_run[submission.assignment.name] == 0:
+            self.score_assignment(submission.assignment.name)
 
 
 def _note_scoring_failures(submissions, finish_scoring, log):
@@ -203,24 +254,24 @@ def grader_code_digest() -> str:
     return digest.hexdigest()
 
 
-def _prepare_or_zero(submission, release, root, staged, executed, work, config, db_url, settings):
+def _prepare_or_zero(submission, release, staging):
     """_prepare; if it fails on what this submission holds, the submission scores zero, with why,
     and nothing of it is staged for nbgrader: the other notebooks go on."""
     try:
-        return _prepare(submission, release, root, staged, executed, work, config, db_url, settings)
+        return _prepare(submission, release, staging)
     except Exception as error:  # noqa: BLE001 - whatever it was, it is this notebook's alone
         submission.problems.append(f"the grader could not prepare the notebook ({type(error).__name__}: "
                                    f"{str(error)[:200]}): every cell scores zero")
         submission.zeroed = True
-        shutil.rmtree(staged / submission.student / submission.assignment.name, ignore_errors=True)
-        _executed_path(executed, submission).unlink(missing_ok=True)
+        shutil.rmtree(staging.staged / submission.student / submission.assignment.name, ignore_errors=True)
+        staging.executed_path(submission).unlink(missing_ok=True)
         return None
 
 
-def _prepare(submission, release, root, staged, executed, work, config, db_url, settings):
+def _prepare(submission, release, staging):
     """Stage a repaired copy, sanitize it, and return the execution Job (None if already run)."""
     a = submission.assignment
-    target = staged / submission.student / a.name
+    root, target = staging.root, staging.staged / submission.student / a.name
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
@@ -235,10 +286,10 @@ def _prepare(submission, release, root, staged, executed, work, config, db_url, 
         submission.problems.append("the notebook had lost all nbgrader metadata: its answers were put "
                                    "back into the release notebook's exercise cells")
     submission.problems += sanitize.tampered_cells(notebook, release)
-    sanitizing = sanitize.sanitize_config(config)
+    sanitizing = sanitize.sanitize_config(staging.config)
 
     def sanitized(notebook):
-        return sanitize.sanitize(nbformat.from_dict(notebook), sanitizing, db_url, a.name, a.notebook,
+        return sanitize.sanitize(nbformat.from_dict(notebook), sanitizing, staging.db_url, a.name, a.notebook,
                                  submission.student)
 
     try:
@@ -251,12 +302,12 @@ def _prepare(submission, release, root, staged, executed, work, config, db_url, 
     nbformat.write(clean, target / f"{a.notebook}.ipynb")  # scored as it was run
     cells = [(cell_kind(cell), cell.source) for cell in clean.cells if cell.cell_type == "code"]
     # what was run and how (the grader's code, figures, time limit, sandbox, tamper checks): a change of any runs it again
-    digest = hashlib.sha256(json.dumps([settings, cells]).encode()).hexdigest()
-    path = _executed_path(executed, submission)
+    digest = hashlib.sha256(json.dumps([staging.settings, cells]).encode()).hexdigest()
+    path = staging.executed_path(submission)
     if path.is_file() and json.loads(path.read_text()).get("digest") == digest:
         submission.reused = True
         return None
-    workdir = work / f"{submission.student}--{a.name}"
+    workdir = staging.work / f"{submission.student}--{a.name}"
     if workdir.exists():
         shutil.rmtree(workdir)
     # The notebook's own folder, without the notebook: its test cells hold the hidden tests.
@@ -300,12 +351,7 @@ def cell_kind(cell) -> str:
     return execute.STUDENT
 
 
-def _executed_path(executed, submission):
-    return executed / submission.student / submission.assignment.name / f"{submission.assignment.notebook}.json"
-
-
-def _record(job, result, submission, executed):
-    path = _executed_path(executed, submission)
+def _record(job, result, submission, path):
     path.parent.mkdir(parents=True, exist_ok=True)
     cells, flags = [], list(result.flags)
     for number, ((_, source), outputs, count) in enumerate(zip(job.cells, result.outputs, result.counts), 1):

@@ -4,7 +4,7 @@ from nbgrader import api
 from sqlalchemy.orm import joinedload, undefer
 
 
-def rows_of(gradebook, table, notebook):
+def rows_of(gradebook: api.Gradebook, table: type, notebook) -> dict:
     """{cell name: row} of `table` (api.Grade or api.Comment) for one submitted notebook, in one
     query: each row comes with its cell (which holds its name) and a grade with its max_score;
     nbgrader's `notebook.grades` runs one more query for each of them."""
@@ -14,7 +14,7 @@ def rows_of(gradebook, table, notebook):
     return {row.name: row for row in query.filter(table.notebook_id == notebook.id)}
 
 
-def entry(rows, name):
+def entry(rows: dict, name: str):
     """rows[name], or the MissingEntry nbgrader's own lookups raise."""
     if name not in rows:
         raise api.MissingEntry(f"no gradebook entry for the cell {name!r}")

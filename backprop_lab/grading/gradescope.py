@@ -51,7 +51,8 @@ _SKIP = {"__pycache__", ".ipynb_checkpoints", ".DS_Store"}
 # The bundle
 
 
-def build_bundle(root, output, assignments=None, cell_timeout=None):
+def build_bundle(root: Path, output: Path, assignments: list | None = None,
+                 cell_timeout: float | None = None) -> tuple:
     """Write the Gradescope autograder zip for `assignments` (default: every written one).
     Returns (path of the zip, the assignments, {arcname: size})."""
     root = Path(root).resolve()
@@ -124,7 +125,7 @@ class Layout:
         return json.loads(path.read_text()) if path.is_file() else {}
 
 
-def prepare(root=DEFAULT_ROOT, log=print):
+def prepare(root: str = DEFAULT_ROOT, log=print) -> None:
     """Once per image (setup.sh): generate the gradebook, build matplotlib's font cache, and
     report whether the sandbox works in this container."""
     layout = Layout(root)
@@ -136,7 +137,7 @@ def prepare(root=DEFAULT_ROOT, log=print):
                        "NOT available in this container: student code will run unconfined"))
 
 
-def sandbox_available():
+def sandbox_available() -> bool:
     """Whether a forked child can confine itself (user, PID and mount namespaces): Docker's default
     seccomp profile forbids them, and then grading has to run without the sandbox."""
     from .execute import Limits
@@ -166,7 +167,7 @@ def sandbox_available():
             return False
 
 
-def run(root=DEFAULT_ROOT, cell_timeout=None, log=print):
+def run(root: str = DEFAULT_ROOT, cell_timeout: float | None = None, log=print) -> dict:
     """Grade the submission in <root>/submission; write <root>/results/results.json; return it."""
     started = time.perf_counter()
     layout = Layout(root)
@@ -222,7 +223,7 @@ def _grade(layout, cell_timeout, log):
     return results_json(layout.course, submissions, rows, notes, sandboxed=confine)
 
 
-def find_notebooks(submission, assignments):
+def find_notebooks(submission: Path, assignments: list) -> tuple:
     """({assignment: notebook path or None}, notes) for the notebooks in a Gradescope submission.
 
     A notebook is recognised by its file name (loss.ipynb is 01_loss), in any sub-folder. When the
@@ -254,7 +255,7 @@ def find_notebooks(submission, assignments):
     return found, notes
 
 
-def results_json(course_dir, submissions, rows, notes=(), sandboxed=True):
+def results_json(course_dir: Path, submissions: list, rows: list, notes=(), sandboxed: bool = True) -> dict:
     """Gradescope's results.json (as a dict) for the graded submissions of one student."""
     course_dir = Path(course_dir)
     scores = {(row["assignment"], row["cell"]): row for row in rows}
@@ -392,7 +393,7 @@ def _redact(text, hidden_lines):
 # ---------------------------------------------------------------------------------------------
 
 
-def main(argv=None):
+def main(argv: list | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m backprop_lab.grading.gradescope", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("step", choices=["prepare", "run"], help="prepare: once per image; run: per submission")

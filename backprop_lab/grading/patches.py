@@ -21,6 +21,8 @@ patches, and why:
 import contextlib
 import json
 import types
+from collections.abc import Callable
+from typing import Any
 
 import jsonschema
 import nbformat
@@ -66,7 +68,7 @@ def one_engine():
         _remembered.clear()
 
 
-def remembered(key, read):
+def remembered(key, read: Callable[[], Any]) -> Any:
     """read(), read once under `key` while one_engine() lasts: for what a run never changes."""
     if not _engines:
         return read()
@@ -75,7 +77,7 @@ def remembered(key, read):
     return _remembered[key]
 
 
-def after_fork():
+def after_fork() -> None:
     """In a forked child: leave the parent's pooled connections to the parent (SQLite
     connections must not cross a fork); the child opens its own."""
     for engine in _engines.values():

@@ -7,6 +7,7 @@ preprocessors, with deleted graded cells added back from the gradebook.
 """
 import json
 import types
+from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook
@@ -24,7 +25,7 @@ CELL_KEYS = {"code": {"id", "cell_type", "metadata", "source", "outputs", "execu
              "markdown": {"id", "cell_type", "metadata", "source", "attachments"},
              "raw": {"id", "cell_type", "metadata", "source", "attachments"}}
 
-def repair(path, release_path):
+def repair(path: Path, release_path: Path) -> tuple:
     """(notebook, problems): the submission as a valid nbformat-4 notebook, and what was wrong."""
     try:
         raw = inputs.read_regular(path, MAX_NOTEBOOK_BYTES)
@@ -109,7 +110,7 @@ def _fix_cells(notebook):
     return notebook, problems
 
 
-def blank(release_path, reason: str):
+def blank(release_path: Path, reason: str) -> tuple:
     """(the blank release notebook, [the reason it is graded instead, zero])."""
     return nbformat.read(release_path, as_version=4), [f"{reason}: graded as the blank release (zero)"]
 
@@ -165,7 +166,7 @@ class _ReleaseCells:
         return getattr(self.gradebook, name)
 
 
-def sanitize_steps():
+def sanitize_steps() -> list:
     """nbgrader's sanitize preprocessors, with DropOrphanMetadata right after DeduplicateIds and
     OverwriteCells reading the release's cells once."""
     steps = []
@@ -176,7 +177,7 @@ def sanitize_steps():
     return steps
 
 
-def sanitize_config(config):
+def sanitize_config(config: Config) -> Config:
     """The course config plus what the grader changes: deleted graded cells are restored."""
     merged = Config(config)
     merged.OverwriteCells.add_missing_cells = True
@@ -184,7 +185,8 @@ def sanitize_config(config):
     return merged
 
 
-def sanitize(notebook, config, db_url, assignment, notebook_name, student):
+def sanitize(notebook: nbformat.NotebookNode, config: Config, db_url: str, assignment: str, notebook_name: str,
+             student: str) -> nbformat.NotebookNode:
     """nbgrader's sanitize pipeline: clear outputs, fix ids and kernelspec, restore locked and
     test cells from the gradebook (adding back deleted ones), check metadata."""
     resources = {"nbgrader": {"db_url": db_url, "assignment": assignment, "notebook": notebook_name,
@@ -195,7 +197,7 @@ def sanitize(notebook, config, db_url, assignment, notebook_name, student):
     return notebook
 
 
-def transplant(notebook, release):
+def transplant(notebook: nbformat.NotebookNode, release: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The release notebook with the student's answers moved into its exercise cells: by position
     when the cells line up one to one, otherwise by the answer cell's first line (its `class` or
     `def` line). For notebooks whose nbgrader metadata another editor stripped."""
@@ -219,7 +221,7 @@ def _first_line(source):
     return next((line.strip() for line in source.splitlines() if line.strip() and not line.startswith("#")), "")
 
 
-def tampered_cells(submitted, release):
+def tampered_cells(submitted: nbformat.NotebookNode, release: nbformat.NotebookNode) -> list:
     """Graded or locked cells of the release that the student deleted, edited, duplicated or
     re-pointed (nbgrader grades them from the gradebook all the same: this is for the report)."""
     def cells(notebook):

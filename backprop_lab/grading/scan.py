@@ -9,6 +9,7 @@ has a use in a backprop exercise; everyday code (NumPy, torch, classes, loops, p
 """
 import ast
 import functools
+from collections.abc import Iterable
 
 from IPython.core.inputtransformer2 import TransformerManager
 
@@ -35,7 +36,7 @@ LIBRARY_STATE = {"modules", "meta_path", "path_hooks", "stdout", "stderr", "stdi
 ALWAYS_LIBRARIES = {"np", "numpy", "torch", "nn", "F", "os", "sys", "plt", "math"}
 
 
-def library_names(sources):
+def library_names(sources: Iterable[str]) -> set:
     """Names that the notebook's import statements bind (plus the usual aliases)."""
     return set(ALWAYS_LIBRARIES).union(*map(_imported_names, sources))
 
@@ -47,7 +48,7 @@ def _imported_names(source):
                      if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names)
 
 
-def escapes(source, libraries=ALWAYS_LIBRARIES):
+def escapes(source: str, libraries: set = ALWAYS_LIBRARIES) -> list:
     """Sorted [(line, what, code)] for every grader-escaping construct in one cell."""
     tree = _parse(source)
     if tree is None:

@@ -18,6 +18,7 @@ from nbgrader.converters import Autograde, GenerateFeedback
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor, SaveAutoGrades
 from traitlets import Unicode
+from traitlets.config import Config
 
 from . import feedback, forked, gradebook
 from .execute import error_output
@@ -154,7 +155,7 @@ class AutogradedExporter(ValidatedOnce, NotebookExporter):
     pass
 
 
-def grading_config(course_config, submitted_directory, executed_dir):
+def grading_config(course_config: Config, submitted_directory: Path, executed_dir: Path) -> Config:
     """The converters' config: submissions come staged and already sanitized (grade.py runs
     nbgrader's sanitize steps once, before execution), outputs are replayed, feedback is feedback.py's."""
     config = sanitize_config(course_config)
@@ -179,7 +180,7 @@ _STEPS = [(ReplayedAutograde, "nbgrader could not grade the notebook ({}): every
            "nbgrader stopped making the assignment's feedback ({}): this page may be missing")]
 
 
-def start_scoring(root, config):
+def start_scoring(root: Path, config: Config) -> tuple:
     """Score assignments in a forked process while the grader goes on running notebooks: each one
     as soon as `score(name)` says all its notebooks have run (nbgrader autograde: gradebook and
     autograded/; then generate_feedback: feedback/). Returns (score, finish); finish() waits for

@@ -17,6 +17,7 @@ import math
 import pickle
 import socket
 import struct
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -140,12 +141,12 @@ class DataEncoder:
         return {"b": len(self.buffers) - 1, "d": array.dtype.str, "s": list(array.shape)}
 
 
-def plain_tensor(tensor):
+def plain_tensor(tensor: torch.Tensor) -> bool:
     return (tensor.layout == torch.strided and tensor.device.type == "cpu"
             and str(tensor.dtype).removeprefix("torch.") in TORCH_DTYPES)
 
 
-def decode(node, buffers: list, refs: dict, handle, track=None, depth=0):
+def decode(node, buffers: list, refs: dict, handle: Callable, track: Callable | None = None, depth: int = 0):
     """The test-side value of a node. `refs` maps references to the test's own objects; `handle`
     turns a handle node into a proxy; `track(key, value)` is told of every array or tensor that
     the student side named (it is then in `refs` too). Anything malformed raises WireError."""
