@@ -261,8 +261,8 @@ def test_a_changed_option_runs_the_notebook_again(tmp_path):
     limit (or without the sandbox) are not reused under another."""
     scratch = scratch_class(tmp_path / "class", {("ada", "01_loss"): correct()})
     runs = [notebooks_run(grade_with_backprop_lab(scratch, *options)[0])
-            for options in (["--timeout", "5"], ["--timeout", "5"], ["--timeout", "6"], ["--timeout", "6", "--no-sandbox"])]
-    assert runs == [1, 0, 1, 1]
+            for options in (["--timeout", "5"], ["--timeout", "6"], ["--timeout", "6", "--no-sandbox"])]
+    assert runs == [1, 1, 1]  # (that the same options reuse the outputs: the test above)
 
 
 def notebooks_run(done):
