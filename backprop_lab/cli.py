@@ -10,8 +10,8 @@ from pathlib import Path
 # builds a grammar for about a second at import; nothing here checks IRI formats.
 sys.modules.setdefault("rfc3987_syntax", None)
 
-from . import course  # noqa: E402
-from .validate import validate  # noqa: E402
+from .instructor import course  # noqa: E402
+from .instructor.validate import validate  # noqa: E402
 
 
 def release(root, names):
@@ -70,7 +70,7 @@ def grade_class(root, args):
 
 def write_class_report(root):
     """report/index.html from the CSVs just written; says where it is."""
-    from .report import write_report
+    from .instructor.report import write_report
 
     path = write_report(root)
     print(f"\nClass report: {path.as_uri()}")
@@ -79,7 +79,7 @@ def write_class_report(root):
 
 def collect_zip(root, args):
     """Place an LMS download's notebooks into submitted/ and say what went where."""
-    from .collect import collect, print_outcome
+    from .instructor.collect import collect, print_outcome
 
     print_outcome(collect(root, args.zip, args.assignment), root)
     return 0
@@ -87,7 +87,7 @@ def collect_zip(root, args):
 
 def export_grades(root, args):
     """Write the gradebook's totals for the LMS (canvas) or as the plain table (csv)."""
-    from .export import export, parse_canvas_ids
+    from .instructor.export import export, parse_canvas_ids
 
     default = root / "export" / ("canvas.csv" if args.format == "canvas" else "grades.csv")
     path, totals = export(root, args.format, args.output or default, parse_canvas_ids(args.canvas_id))
@@ -203,7 +203,7 @@ def main(argv=None):
     sub.add_argument("--timeout", type=float, help="seconds allowed per cell (default: c.Execute.timeout of nbgrader_config.py)")
     sub = commands.add_parser("hub", help="the course on a local JupyterHub: start | stop | remove | status | "
                               "grade A | feedback A (see README, Instructors)")
-    from . import hub
+    from .instructor import hub
     hub.add_arguments(sub)
     sub = commands.add_parser("demo", help="release, then grade the demo class in examples/")
     sub.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="notebooks run at once")
@@ -216,7 +216,7 @@ def main(argv=None):
     if args.command == "grade":
         _leave(grade_class(root, args))
     if args.command == "hub":
-        from . import hub
+        from .instructor import hub
         return hub.main(root, args)
     if args.command == "gradescope":
         return gradescope_bundle(root, args)

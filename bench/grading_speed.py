@@ -36,8 +36,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 import nbformat  # noqa: E402
 from nbgrader.utils import setenv  # noqa: E402
 
-from backprop_lab import course  # noqa: E402
-from classes import grade_with_backprop_lab, scratch_class, student_notebook  # noqa: E402
+from backprop_lab.instructor import course  # noqa: E402
+from classes import autograde, autograded_scores, grade_with_backprop_lab, scratch_class, student_notebook  # noqa: E402
 from variants import variants  # noqa: E402
 
 
@@ -60,10 +60,10 @@ def time_stock(scratch):
     assignments = [a for a in course.written_assignments(ROOT) if (scratch / "source" / a.name).is_dir()]
     started = time.perf_counter()
     for assignment in assignments:
-        course.autograde(scratch, assignment)
+        autograde(scratch, assignment)
     seconds = time.perf_counter() - started
     scores = {(student, a.name): cells for a in assignments
-              for student, cells in course.autograded_scores(scratch, a).items()}
+              for student, cells in autograded_scores(scratch, a).items()}
     return seconds, scores
 
 

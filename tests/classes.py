@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nbformat
 
-from backprop_lab import course
+from backprop_lab.instructor import course
 
 from conftest import ROOT
 
@@ -58,6 +58,18 @@ def scratch_class(folder, submissions):
     return scratch
 
 
+def autograde(course_dir, assignment):
+    """Stock `nbgrader autograde` of every submission of `assignment` in submitted/."""
+    course.nbgrader(course_dir, "autograde", assignment.name, "--force", "--create")
+
+
+def autograded_scores(course_dir, assignment):
+    """course.cell_scores restricted to the autograded (code) cells."""
+    auto = {cell for cell, (_, autograded) in course.graded_cells(course_dir, assignment).items() if autograded}
+    return {student: {cell: score for cell, score in cells.items() if cell in auto}
+            for student, cells in course.cell_scores(course_dir, assignment).items()}
+
+
 def grade_with_backprop_lab(scratch, *args):
     """Run `backprop-lab grade` on the class; returns (completed process, scores) where scores is
     {(student, assignment): {cell: (score, max_score)}} for autograded cells."""
@@ -99,12 +111,12 @@ def grade_with_nbgrader(scratch, shards=2):
 
     def run(copy):
         for assignment in assignments:
-            course.autograde(copy, assignment)
+            autograde(copy, assignment)
 
     with ThreadPoolExecutor(shards) as pool:
         list(pool.map(run, courses))
     return {(student, assignment.name): cells for copy in courses for assignment in assignments
-            for student, cells in course.autograded_scores(copy, assignment).items()}
+            for student, cells in autograded_scores(copy, assignment).items()}
 
 
 def student_notebook(assignment, variant):

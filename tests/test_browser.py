@@ -23,7 +23,7 @@ import nbformat
 import pytest
 
 import lab
-from backprop_lab import course
+from backprop_lab.instructor import course
 from conftest import ROOT
 
 IN_CI = os.environ.get("CI") == "true"

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import torch
 
-from backprop_lab import course
+from backprop_lab.instructor import course
 from backprop_lab.checks import call_without_autograd
 from classes import assignment_named, grade_with_backprop_lab, grade_with_nbgrader, scratch_class
 from conftest import ROOT

@@ -4,8 +4,9 @@ import sys
 
 import pytest
 
-from backprop_lab import cli, course
-from backprop_lab.validate import leaks, validate
+from backprop_lab import cli
+from backprop_lab.instructor import course
+from backprop_lab.instructor.validate import leaks, validate
 
 from conftest import ROOT
 

@@ -3,7 +3,7 @@ says. To stay fast, the grading test takes every student's 01_loss plus two of f
 notebooks, in a scratch copy of the course."""
 import pytest
 
-from backprop_lab import course
+from backprop_lab.instructor import course
 from classes import DEMO_STUDENTS, assignment_named, graded_demo
 from conftest import ROOT
 from variants import load

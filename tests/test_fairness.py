@@ -4,7 +4,7 @@ points exactly on the cells that test what it got wrong. The whole corpus is gra
 `nbgrader autograde`)."""
 import pytest
 
-from backprop_lab import course
+from backprop_lab.instructor import course
 from classes import diagnoses_of, grade_with_backprop_lab, scratch_class, student_notebook
 from conftest import ROOT, diagnosis_rows, fairness_rows
 from variants import variants

@@ -13,7 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 from traitlets.config import Config
 
-from backprop_lab import course
+from backprop_lab.instructor import course
 from backprop_lab.grading.feedback import FeedbackExporter, PageExporter
 from classes import assignment_named
 from conftest import ROOT

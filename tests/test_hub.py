@@ -1,6 +1,6 @@
 """The course on a local JupyterHub, end to end in a real browser (`make hub`, issue 15).
 
-One hub for the module, started by `backprop_lab.hub.start` exactly as `make hub` starts it (local
+One hub for the module, started by `backprop_lab.instructor.hub.start` exactly as `make hub` starts it (local
 accounts with a prefix of their own, nbgrader's exchange, every assignment released), and removed
 afterwards whatever happened (accounts deleted with their homes). In Chromium:
 - student ada logs in, fetches 01_loss from the Assignments tab, writes MSELoss, saves, submits;
@@ -30,7 +30,7 @@ import pytest
 
 import lab
 import variants
-from backprop_lab import course
+from backprop_lab.instructor import course
 from conftest import ROOT
 
 IN_CI = os.environ.get("CI") == "true"
@@ -60,7 +60,7 @@ MISSING = missing()
 if MISSING and not IN_CI:
     pytest.skip(f"hub end-to-end test: {MISSING}", allow_module_level=True)
 
-from backprop_lab import hub as hub_module  # noqa: E402  (imports nothing of JupyterHub's at load)
+from backprop_lab.instructor import hub as hub_module  # noqa: E402  (imports nothing of JupyterHub's at load)
 
 
 def cells_by_id(path):

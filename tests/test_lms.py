@@ -13,8 +13,8 @@ import zipfile
 
 import pytest
 
-from backprop_lab import course
-from backprop_lab.collect import collect, notebook_stem, parse_name
+from backprop_lab.instructor import course
+from backprop_lab.instructor.collect import collect, notebook_stem, parse_name
 from classes import assignment_named, generated_course
 from conftest import ROOT
 

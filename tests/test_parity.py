@@ -4,7 +4,7 @@ a notebook whose first exercise crashes, and the last assignment's correct noteb
 it is being autograded."""
 import nbformat
 
-from backprop_lab import course
+from backprop_lab.instructor import course
 from classes import grade_with_backprop_lab, grade_with_nbgrader, scratch_class, student_notebook
 from conftest import ROOT
 from variants import variants

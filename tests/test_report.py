@@ -10,7 +10,7 @@ from statistics import mean, median
 import pytest
 
 import lab
-from backprop_lab.report import BINS, histogram, item_statistics
+from backprop_lab.instructor.report import BINS, histogram, item_statistics
 from classes import graded_demo
 
 

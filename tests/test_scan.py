@@ -3,7 +3,7 @@ grader's machinery, and never the code that students write for these exercises."
 import nbformat
 import pytest
 
-from backprop_lab import course
+from backprop_lab.instructor import course
 from backprop_lab.grading.scan import escapes, library_names
 from conftest import ROOT
 from variants import variants

@@ -18,7 +18,7 @@ from pathlib import Path
 import nbformat
 from traitlets.config import Config
 
-from .. import course
+from ..instructor import course
 from . import execute, forked, inputs, patches, results, sanitize, score
 from .options import Options, course_config
 from .zygote import Zygote

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import nbformat
 
-from .. import course
+from ..instructor import course
 from . import forked, options
 from .hidden import checks_of, hidden_part, secret_lines
 from .kernel import GRADER_ERRORS

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from traitlets.config import Config, PyFileConfigLoader
 
-from .. import course
+from ..instructor import course
 
 DEFAULT_CELL_TIMEOUT = 60.0  # seconds, when nbgrader_config.py sets none
 

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-from .. import course
+from ..instructor import course
 from . import gradebook
 
 

@@ -40,8 +40,8 @@ class Report:
 
 def validate(root, assignments, workers=2):
     """Check the assignments; one Report each, whose `problems` list says what is wrong."""
-    from .grading import options
-    from .grading.grade import grade
+    from ..grading import options
+    from ..grading.grade import grade
 
     reports = [Report(a) for a in assignments]
     with tempfile.TemporaryDirectory(prefix="validate-") as scratch:

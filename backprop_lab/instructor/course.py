@@ -98,11 +98,6 @@ def generate(course_dir, assignment):
     nbgrader(course_dir, "generate_assignment", assignment.name, "--force")
 
 
-def autograde(course_dir, assignment):
-    """nbgrader autograde of every submission of `assignment` in submitted/."""
-    nbgrader(course_dir, "autograde", assignment.name, "--force", "--create")
-
-
 def cell_scores(course_dir, assignment):
     """{student: {grade_id: (score, max_score)}} from the gradebook; score None = not graded yet."""
     from nbgrader.api import Gradebook
@@ -114,13 +109,6 @@ def cell_scores(course_dir, assignment):
                                                           submission.student_id)
             scores[submission.student_id] = {g.name: (g.score, g.max_score) for g in notebook.grades}
     return scores
-
-
-def autograded_scores(course_dir, assignment):
-    """cell_scores restricted to the autograded (code) cells."""
-    auto = {cell for cell, (_, autograded) in graded_cells(course_dir, assignment).items() if autograded}
-    return {student: {cell: score for cell, score in cells.items() if cell in auto}
-            for student, cells in cell_scores(course_dir, assignment).items()}
 
 
 def graded_cells(course_dir, assignment):

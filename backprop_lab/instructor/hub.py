@@ -227,7 +227,7 @@ def _seed_lab_settings(name):
 HUB_CONFIG = '''\
 # Written by `backprop-lab hub start` for the hub in {dir}. Regenerated at every start.
 import os
-from backprop_lab.hub import _authenticator_class
+from backprop_lab.instructor.hub import _authenticator_class
 
 c = get_config()  # noqa: F821
 c.JupyterHub.ip = {ip!r}
@@ -349,7 +349,7 @@ def start(checkout, folder=None, prefix=DEFAULT_PREFIX, ip="127.0.0.1", port=800
         for path in [course, *course.rglob("*")]:
             os.chown(path, account.pw_uid, account.pw_gid)
     env = {"JUPYTER_CONFIG_PATH": str(config / "instructor")}
-    _as_user(instructor, [sys.executable, "-m", "backprop_lab.hub", "_release", *settings["students"]],
+    _as_user(instructor, [sys.executable, "-m", "backprop_lab.instructor.hub", "_release", *settings["students"]],
              cwd=course, env=env, timeout=900)
 
     # 4. JupyterHub, in the background
@@ -705,7 +705,7 @@ def feedback(root, name):
 
     from traitlets.config import Config, PyFileConfigLoader
 
-    from .grading import score
+    from ..grading import score
 
     root = Path(root).resolve()
     assignment = _expected(root, name)
