@@ -177,19 +177,21 @@ for host in ("127.0.0.1", "1.1.1.1"):
 """
 MEMORY = """
 import os, time
-children = []
+ready_r, ready_w = os.pipe()
 for _ in range(5):
-    pid = os.fork()
-    if pid == 0:
+    if os.fork() == 0:
         try:
             block = bytearray(700 * 2**20)
             for i in range(0, len(block), 4096):
                 block[i] = 1
-            time.sleep(30)
+            os.write(ready_w, b"x")
+            time.sleep(60)
         finally:
             os._exit(0)
-    children.append(pid)
-time.sleep(8)
+held = 0
+while held < 5:  # every child holds its 700 MiB (however loaded the machine)
+    held += len(os.read(ready_r, 5))
+time.sleep(10)  # the grader measures every half second: it stops the notebook long before this ends
 """
 
 ATTACKS = {  # on top of the wrong code: must win nothing back
