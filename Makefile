@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/backprop-lab demo
 
+# Two pytest processes, each test file on one of them (its fixtures build a class once).
 test: $(STAMP) chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # tests/test_browser.py drives Debian's Chromium. CI must run those tests, so there it is installed
 # when missing; elsewhere they skip without it (apt-get install chromium to run them).

@@ -151,7 +151,7 @@ class HubPage(lab.LabPage):
     def __init__(self, browser, hub, name):
         OPEN_PAGES.append(self)
         self.context = browser.new_context(viewport=lab.VIEWPORT)
-        self.context.set_default_timeout(30_000)
+        self.context.set_default_timeout(90_000)  # a loaded CI machine saves and renders slowly
         super().__init__(self.context.new_page(), None)
         self.hub, self.name = hub, name
         self.page.add_init_script(lab.PAGE_HELPERS)
