@@ -43,7 +43,7 @@ class Limits:
     notebook_output_bytes: int = 16 * 2**20  # output kept per notebook, all cells together
     notebook_timeout: float = 0.0         # seconds of the whole notebook; 0: three cell timeouts (30 s at least)
 
-    def notebook_seconds(self):
+    def notebook_seconds(self) -> float:
         return self.notebook_timeout or max(3 * self.cell_timeout, 30.0)
 
 

@@ -120,7 +120,7 @@ class Layout:
         self.submission = self.root / "submission"
         self.results = self.root / "results"
 
-    def settings(self):
+    def settings(self) -> dict:
         path = self.course / SETTINGS_FILE
         return json.loads(path.read_text()) if path.is_file() else {}
 

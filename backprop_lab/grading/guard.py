@@ -96,18 +96,18 @@ class Snapshot:
                 "the import system": list(sys.meta_path) + list(sys.path_hooks),
                 "the garbage collector's callbacks": list(gc.callbacks)}
 
-    def attached(self):
+    def attached(self) -> None:
         """In the child, once the kernel has taken over the streams and the alarm: remember them."""
         self.hooks.update(stdout=sys.stdout, stderr=sys.stderr)
         self.alarm = signal.getsignal(signal.SIGALRM)
 
-    def remember_bindings(self, namespace):
+    def remember_bindings(self, namespace: dict) -> None:
         """After a locked cell: remember the names it bound to modules and library callables."""
         for name, value in namespace.items():
             if not name.startswith("_") and _is_library_object(value):
                 self.bindings.setdefault(name, value)
 
-    def changes(self, namespace):
+    def changes(self, namespace: dict) -> list:
         """Descriptions of everything that differs from the snapshot (empty when untouched)."""
         return [found for check in CHECKS for found in check(self, namespace)]
 

@@ -139,7 +139,7 @@ class Kernel:
             self.run(source, 0)
         self.shell.execution_count = 1
 
-    def share_transforms(self, sources):
+    def share_transforms(self, sources) -> None:
         """Transform, once in the parent, cells that every notebook runs (locked and test cells):
         IPython's input transformation (tokenizing for magics) is a tenth of a child's run time.
         Only multi-line cells: IPython transforms single lines depending on the namespace.
@@ -149,22 +149,22 @@ class Kernel:
             source: self.shell.transform_cell(source) for source in sources
             if len(manager.transform_cell(source).splitlines()) > 1})
 
-    def forward_output(self, output):
+    def forward_output(self, output: dict) -> None:
         """An output of student code run on the test's behalf (checked by remote.py)."""
         if output["output_type"] == "stream":
             self.outputs.stream(output["name"], output["text"])
         else:
             self.outputs.add(output)
 
-    def attach(self):
+    def attach(self) -> None:
         """Route print() and warnings into the cell's outputs (called in the child only)."""
         sys.stdout, sys.stderr = _Stream(self, "stdout"), _Stream(self, "stderr")
 
     @property
-    def namespace(self):
+    def namespace(self) -> dict:
         return self.shell.user_ns
 
-    def run(self, source, output_limit_bytes):
+    def run(self, source: str, output_limit_bytes: int) -> tuple:
         """Run one cell, keeping at most `output_limit_bytes` of text; return
         (outputs, execution_count, truncated)."""
         self.outputs = CellOutputs(output_limit_bytes)

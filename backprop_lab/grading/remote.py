@@ -199,7 +199,7 @@ class StudentProcess:
         self.locked = {}                    # name -> what a locked cell bound it to (the test's own)
         self.attributes = {}                # (handle, name) -> what reading it gave, while the student side says it holds
 
-    def new_cell(self, deadline):
+    def new_cell(self, deadline: float) -> None:
         """A new test (or locked) cell: arrays and objects sent from now on belong to this cell."""
         self.cell += 1
         self.deadline = deadline
@@ -222,7 +222,7 @@ class StudentProcess:
 
     # -------------------------------------------------------------- one request
 
-    def request(self, op, payload=_NOTHING, **fields):
+    def request(self, op: str, payload=_NOTHING, **fields):
         self.seq += 1
         header = {"op": op, "seq": self.seq, "cell": self.cell, "release": self.released[:],
                   "grad": torch.is_grad_enabled(), "inference": torch.is_inference_mode_enabled(), **fields}

@@ -133,7 +133,7 @@ class ProgressBar:
         if total:
             log(f"running {total} notebook(s) in isolated processes ...")
 
-    def advance(self):
+    def advance(self) -> None:
         self.done += 1
         filled = self.width * self.done // max(self.total, 1)
         line = (f"[{'#' * filled}{'.' * (self.width - filled)}] {self.done}/{self.total} notebooks "
@@ -144,6 +144,6 @@ class ProgressBar:
             sys.stderr.write(line + "\n")
         sys.stderr.flush()
 
-    def close(self):
+    def close(self) -> None:
         if self.live and self.total:
             sys.stderr.write("\n")

@@ -51,7 +51,7 @@ class Zygote:
                         [reader, writer, sock.fileno()])
         return json.loads(self.channel.recv(MAX_MESSAGE))["pid"]
 
-    def close(self):
+    def close(self) -> None:
         self.channel.close()
         execute.kill(self.pid)
         execute.reap(self.pid)
