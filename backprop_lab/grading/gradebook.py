@@ -1,5 +1,7 @@
 """Gradebook reads in one query: `rows_of` gives a notebook's grades or comments at once, where
 nbgrader's lazy loading runs one query per cell; `entry` looks one up as nbgrader would."""
+from typing import Any
+
 from nbgrader import api
 from sqlalchemy.orm import joinedload, undefer
 
@@ -14,7 +16,7 @@ def rows_of(gradebook: api.Gradebook, table: type, notebook) -> dict:
     return {row.name: row for row in query.filter(table.notebook_id == notebook.id)}
 
 
-def entry(rows: dict, name: str):
+def entry(rows: dict, name: str) -> Any:
     """rows[name], or the MissingEntry nbgrader's own lookups raise."""
     if name not in rows:
         raise api.MissingEntry(f"no gradebook entry for the cell {name!r}")

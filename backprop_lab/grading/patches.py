@@ -21,7 +21,7 @@ patches, and why:
 import contextlib
 import json
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import jsonschema
@@ -38,7 +38,7 @@ _remembered = {}  # what the run only reads, by key
 
 
 @contextlib.contextmanager
-def one_engine():
+def one_engine() -> Iterator[None]:
     original_init, original_close = api.Gradebook.__init__, api.Gradebook.close
 
     def init(self, db_url, course_id="default_course", authenticator=None):
@@ -89,7 +89,7 @@ _VALID = set()  # (schema, metadata), as JSON, found valid: most cells repeat ac
 
 
 @contextlib.contextmanager
-def schema_checked_once():
+def schema_checked_once() -> Iterator[None]:
     """nbgrader re-checks its (constant) metadata schema for every cell, a third of its time;
     validate against a validator compiled once per process instead, and each distinct cell
     metadata once: same verdicts. (nbgrader reads the schema again for every notebook: it is
@@ -133,7 +133,7 @@ class _ReadForThisExport(nbformat.NotebookNode):
 
 
 @contextlib.contextmanager
-def replaying(converter):
+def replaying(converter) -> Iterator[None]:
     """nbgrader's Autograde `converter` without its sanitize pass (run before execution)."""
     converter._sanitizing = False
     converter._init_preprocessors()
@@ -171,7 +171,7 @@ _COMPILED_TEMPLATES = _CompiledTemplateCache()
 
 
 @contextlib.contextmanager
-def page_not_reparsed():
+def page_not_reparsed() -> Iterator[None]:
     """nbconvert's HTML exporter without its BeautifulSoup pass over the finished page."""
     original = nbconvert_html.BeautifulSoup
     nbconvert_html.BeautifulSoup = _UnparsedPage

@@ -18,6 +18,7 @@ import pickle
 import socket
 import struct
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -146,7 +147,7 @@ def plain_tensor(tensor: torch.Tensor) -> bool:
             and str(tensor.dtype).removeprefix("torch.") in TORCH_DTYPES)
 
 
-def decode(node, buffers: list, refs: dict, handle: Callable, track: Callable | None = None, depth: int = 0):
+def decode(node, buffers: list, refs: dict, handle: Callable, track: Callable | None = None, depth: int = 0) -> Any:
     """The test-side value of a node. `refs` maps references to the test's own objects; `handle`
     turns a handle node into a proxy; `track(key, value)` is told of every array or tensor that
     the student side named (it is then in `refs` too). Anything malformed raises WireError."""
