@@ -91,7 +91,7 @@ class _Staging:
 
     @property
     def db_url(self) -> str:
-        return f"sqlite:///{self.root / 'gradebook.db'}"
+        return course.gradebook_url(self.root)
 
     def executed_path(self, submission) -> Path:
         return self.executed / submission.student / submission.assignment.name / f"{submission.assignment.notebook}.json"
@@ -232,7 +232,7 @@ def _merge_flags(flags):
 def _ensure_in_gradebook(root, assignments, log):
     from nbgrader.api import Gradebook, MissingEntry
 
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as book:
+    with Gradebook(course.gradebook_url(root)) as book:
         missing = []
         for assignment in assignments:
             try:

@@ -17,7 +17,7 @@ def cell_rows(root: Path, submissions: list) -> list:
     from nbgrader.api import Gradebook
 
     rows = []
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as book:
+    with Gradebook(course.gradebook_url(root)) as book:
         for s in submissions:
             failed = _failed_checks(root, s)
             for grade in sorted(_grades(book, s), key=lambda g: g.name):

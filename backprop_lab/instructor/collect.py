@@ -269,7 +269,7 @@ def _record_students(root, placed):
             known["first_name"], known["last_name"] = first, last
     if not people:
         return
-    with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as book:
+    with Gradebook(course.gradebook_url(root)) as book:
         for student, known in sorted(people.items()):
             book.update_or_create_student(student, **known)
 

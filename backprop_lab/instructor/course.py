@@ -10,6 +10,12 @@ from pathlib import Path
 from traitlets.config import Config
 
 CONFIG_FILE = "nbgrader_config.py"
+GRADEBOOK = "gradebook.db"
+
+
+def gradebook_url(root) -> str:
+    """The database URL of the course's gradebook, as nbgrader's Gradebook takes it."""
+    return f"sqlite:///{Path(root) / GRADEBOOK}"
 
 
 @dataclass(frozen=True)
@@ -103,7 +109,7 @@ def cell_scores(course_dir, assignment):
     from nbgrader.api import Gradebook
 
     scores = {}
-    with Gradebook(f"sqlite:///{Path(course_dir) / 'gradebook.db'}") as gradebook:
+    with Gradebook(gradebook_url(course_dir)) as gradebook:
         for submission in gradebook.assignment_submissions(assignment.name):
             notebook = gradebook.find_submission_notebook(assignment.notebook, assignment.name,
                                                           submission.student_id)
@@ -115,6 +121,6 @@ def graded_cells(course_dir, assignment):
     """{grade_id: (max_score, autograded)} for every graded cell, from the gradebook."""
     from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{Path(course_dir) / 'gradebook.db'}") as gradebook:
+    with Gradebook(gradebook_url(course_dir)) as gradebook:
         notebook = gradebook.find_notebook(assignment.notebook, assignment.name)
         return {cell.name: (cell.max_score, cell.cell_type == "code") for cell in notebook.grade_cells}

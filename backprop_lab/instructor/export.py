@@ -29,14 +29,14 @@ class Totals:
     def __init__(self, root: Path):
         from nbgrader.api import Gradebook, MissingEntry
 
-        path = Path(root) / "gradebook.db"
+        path = Path(root) / course.GRADEBOOK
         if not path.is_file():
             raise SystemExit(f"backprop-lab export: no gradebook at {path}: grade the class first "
                              "(backprop-lab grade)")
         known = [a.name for a in course.all_assignments(root)]
         self.assignments, self.max_score, self.students = [], {}, []
         self.score, self.pending = {}, set()   # (student, assignment) -> points; those still to grade by hand
-        with Gradebook(f"sqlite:///{path}") as book:
+        with Gradebook(course.gradebook_url(root)) as book:
             for assignment in sorted(book.assignments, key=lambda a: (known.index(a.name) if a.name in known
                                                                       else len(known), a.name)):
                 self.assignments.append(assignment.name)

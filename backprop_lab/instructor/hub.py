@@ -500,19 +500,17 @@ def _release(students):
     sys.modules.setdefault("rfc3987_syntax", None)  # as in cli.py: a second of import for nothing
     from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.apps import NbGraderAPI
-    from traitlets.config import Config, PyFileConfigLoader
 
+    from ..grading.options import course_config
     from . import course
 
     root = Path.cwd()
-    config = Config(PyFileConfigLoader(course.CONFIG_FILE, path=str(root)).load_config())
-    config.CourseDirectory.root = str(root)
-    api = NbGraderAPI(config=config)
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as book:
+    api = NbGraderAPI(config=course_config(root))
+    with Gradebook(course.gradebook_url(root)) as book:
         for student in students:
             book.update_or_create_student(student)
     for assignment in course.written_assignments(root):
-        with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as book:
+        with Gradebook(course.gradebook_url(root)) as book:
             try:
                 book.find_notebook(assignment.notebook, assignment.name)
                 known = True
@@ -574,8 +572,10 @@ def roster(root, assignment):
     against the due date), points from the tests, written answers, total."""
     from nbgrader.api import Gradebook, MissingEntry
 
+    from . import course
+
     rows = []
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as book:
+    with Gradebook(course.gradebook_url(root)) as book:
         auto_max = manual_max = 0.0
         for cell in book.find_notebook(assignment.notebook, assignment.name).grade_cells:
             if cell.cell_type == "code":
@@ -677,15 +677,12 @@ def _nbgrader_api(root, method, *args, **kwargs):
     spends seconds starting); raises with nbgrader's own log when it fails."""
     sys.modules.setdefault("rfc3987_syntax", None)
     from nbgrader.apps import NbGraderAPI
-    from traitlets.config import Config, PyFileConfigLoader
 
-    from . import course
+    from ..grading.options import course_config
 
     # nbgrader runs alembic through PATH when it upgrades a gradebook: this environment first
     os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    config = Config(PyFileConfigLoader(course.CONFIG_FILE, path=str(root)).load_config())
-    config.CourseDirectory.root = str(root)
-    result = getattr(NbGraderAPI(config=config), method)(*args, **kwargs)
+    result = getattr(NbGraderAPI(config=course_config(root)), method)(*args, **kwargs)
     if not result["success"]:
         raise HubError(f"nbgrader {method} {' '.join(args)} failed:\n{result.get('log', '')}{result.get('error', '')}"[-3000:])
     return result
@@ -703,15 +700,12 @@ def feedback(root, name):
     the written answers), released again. The autograded scores are left as they are."""
     import logging
 
-    from traitlets.config import Config, PyFileConfigLoader
-
     from ..grading import score
+    from ..grading.options import course_config
 
     root = Path(root).resolve()
     assignment = _expected(root, name)
-    config = Config(PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config())
-    config.CourseDirectory.root = str(root)
-    config = score.grading_config(config, Path(".grading") / "submitted", root / ".grading" / "executed")
+    config = score.grading_config(course_config(root), Path(".grading") / "submitted", root / ".grading" / "executed")
     from nbgrader.coursedir import CourseDirectory
 
     coursedir = CourseDirectory(config=config, root=str(root))

@@ -127,11 +127,11 @@ def _gradebook_people(root, assignments):
     """Students in the gradebook, and {(student, assignment): seconds late} where it knows a due date."""
     from nbgrader.api import Gradebook
 
-    path = root / "gradebook.db"
+    path = root / course.GRADEBOOK
     if not path.is_file():
         return set(), {}
     students, late = set(), {}
-    with Gradebook(f"sqlite:///{path}") as book:
+    with Gradebook(course.gradebook_url(root)) as book:
         students = {s.id for s in book.students}
         for name in assignments:
             try:
