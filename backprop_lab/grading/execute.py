@@ -372,7 +372,7 @@ class _Notebook:
 
     def watch_memory(self, parents):
         if self.student.alive and not self.done:
-            used = _memory_of(_tree(self.student.pid, parents))
+            used = _memory_of(_tree(self.student.pid, parents), self.limits.student_memory_bytes)
             if used > self.limits.student_memory_bytes:
                 self.stop(self.student, f"used more than {self.limits.student_memory_bytes / 2**30:g} GiB "
                                         "of memory in all its processes")
@@ -646,9 +646,12 @@ def _tree(root, parents):
     return found
 
 
-def _memory_of(pids):
+def _memory_of(pids, limit: int) -> int:
     """Memory the processes `pids` use on their own: private pages, and anonymous files (memfd)
-    they hold open but have not mapped, each counted once."""
+    they hold open but have not mapped, each counted once. Counting private pages walks every
+    page table (milliseconds for a process that maps torch), so it is done only when the
+    resident and swapped pages, which include them, come to more than `limit`: below it, that
+    upper bound is returned."""
     files = {}
     for pid in pids:
         try:
@@ -658,7 +661,32 @@ def _memory_of(pids):
                     files[(info.st_dev, info.st_ino)] = info.st_blocks * 512
         except OSError:
             continue  # it ended while we looked
+    at_most = sum(map(_resident_bytes, pids)) + sum(files.values())
+    if at_most <= limit:
+        return at_most
     return sum(map(_private_bytes, pids)) + sum(files.values())
+
+
+def _resident_bytes(pid):
+    """Resident and swapped memory of a process (private or shared), from counters the kernel
+    keeps (with a margin for their lag): never less than its private memory."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as status:
+            return 1024 * sum(int(line.split()[1]) for line in status
+                              if line.startswith((b"VmRSS:", b"VmSwap:"))) + RESIDENT_MARGIN
+    except (OSError, ValueError, IndexError):
+        return 0  # it ended while we looked
+
+
+def _counter_lag() -> int:
+    """Bytes by which the kernel's RSS counters (four of them: file, anon, swap, shmem) may lag
+    behind: per-CPU batches of max(32, 2 * CPUs) pages since Linux 6.2, before that 64 pages per
+    thread (a notebook runs at most sandbox.PROCESSES threads)."""
+    cpus, page = os.cpu_count() or 1, os.sysconf("SC_PAGE_SIZE")
+    return 4 * max(32, 2 * cpus) * cpus * page + 64 * 64 * page
+
+
+RESIDENT_MARGIN = _counter_lag()
 
 
 def _private_bytes(pid):
