@@ -236,12 +236,15 @@ class _Notebook:
                 end.setsockopt(socket.SOL_SOCKET, option, 4 << 20)
         to_student_r, to_student_w = os.pipe()
         from_student_r, from_student_w = os.pipe()
-        handle = zygote.start(job.workdir, serial, to_student_r, from_student_w, student_end)
+        zygote.start(job.workdir, serial, to_student_r, from_student_w, student_end)
         for fd in (to_student_r, from_student_w):
             os.close(fd)
+        try:  # both forks at once: the zygote's on the other core, the test process's here
+            self.tests = _start(lambda r, w: _tests_main(r, w, test_end, limits, kernel), test_end, limits)
+        finally:
+            handle = zygote.started()  # read whatever happened: the zygote's replies stay in step
         self.student = _Endpoint(handle, to_student_w, from_student_r, limits.output_bytes)
         self.student.reaped = None  # the zygote's child, not ours: it reports how it ended
-        self.tests = _start(lambda r, w: _tests_main(r, w, test_end, limits, kernel), test_end, limits)
         student_end.close()
         test_end.close()
         self.endpoints = (self.student, self.tests)

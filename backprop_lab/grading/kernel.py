@@ -144,10 +144,9 @@ class Kernel:
         IPython's input transformation (tokenizing for magics) is a tenth of a child's run time.
         Only multi-line cells: IPython transforms single lines depending on the namespace.
         Read-only from then on: student code can neither edit nor (unseen) replace the table."""
-        manager = self.shell.input_transformer_manager
+        transformed = {source: self.shell.transform_cell(source) for source in sources}
         self.shell.shared_transforms = MappingProxyType({
-            source: self.shell.transform_cell(source) for source in sources
-            if len(manager.transform_cell(source).splitlines()) > 1})
+            source: cell for source, cell in transformed.items() if len(cell.splitlines()) > 1})
 
     def forward_output(self, output: dict) -> None:
         """An output of student code run on the test's behalf (checked by remote.py)."""

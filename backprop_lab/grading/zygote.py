@@ -45,10 +45,14 @@ class Zygote:
         """The locked cells of this run (they are in the release: no secret)."""
         self.channel.send(json.dumps({"share": sorted(set(locked_sources))}).encode())
 
-    def start(self, workdir: str, serial: int, reader: int, writer: int, sock: socket.socket) -> int:
-        """A student process for one notebook, on these descriptors; returns its handle's pid."""
+    def start(self, workdir: str, serial: int, reader: int, writer: int, sock: socket.socket) -> None:
+        """Ask for a student process for one notebook, on these descriptors (sent: they may be
+        closed here now). The zygote forks while the grader goes on; `started` gives the pid."""
         socket.send_fds(self.channel, [json.dumps({"workdir": workdir, "serial": serial}).encode()],
                         [reader, writer, sock.fileno()])
+
+    def started(self) -> int:
+        """The pid of the handle of the student process asked for last."""
         return json.loads(self.channel.recv(MAX_MESSAGE))["pid"]
 
     def close(self) -> None:
