@@ -148,13 +148,15 @@ class FeedbackExporter(CompiledTemplates, ValidatedOnce, PageExporter):
 
 
 class _RememberedHighlight:
-    """A highlight_code filter that highlights each distinct (source, language, metadata) once."""
+    """A highlight_code filter that highlights each distinct cell once. Of a cell's metadata,
+    nbconvert's highlighting reads only `magics_language`: the rest (the checks a student passed,
+    a grader's comment) would make every student's copy of a cell look new."""
 
     def __init__(self, highlight):
         self.highlight, self.seen = highlight, {}
 
     def __call__(self, source, language=None, metadata=None):
-        key = (source, language, json.dumps(metadata, sort_keys=True, default=str))
+        key = (source, language, (metadata or {}).get("magics_language"))
         if key not in self.seen:
             self.seen[key] = self.highlight(source, language, metadata)
         return self.seen[key]
