@@ -50,7 +50,7 @@ class WithholdHiddenTests(NbGraderPreprocessor):
         info = resources["nbgrader"]
         key = ("source cells", info["db_url"], info["assignment"], info["notebook"])
         sources = remembered(key, lambda: _source_cells(info))
-        secrets = hidden.secret_lines(list(sources.values()))
+        secrets = remembered(("secret lines", *key), lambda: hidden.secret_lines(list(sources.values())))
         for cell in nb.cells:
             cell.metadata.pop("backprop_lab", None)  # only this step writes there
             if cell.cell_type != "code":
