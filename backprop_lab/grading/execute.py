@@ -694,10 +694,13 @@ RESIDENT_MARGIN = _counter_lag()
 
 def _private_bytes(pid):
     """Memory only this process uses: pages it still shares with the grader it was forked from
-    are not counted, only what it wrote or allocated itself."""
+    are not counted, only what it wrote or allocated itself. A process that made its pages
+    unreadable (not dumpable, the grader not root) counts with all it holds."""
     try:
         with open(f"/proc/{pid}/smaps_rollup", "rb") as rollup:
             return 1024 * sum(int(line.split()[1]) for line in rollup
                               if line.startswith((b"Private_Clean:", b"Private_Dirty:", b"Swap:")))
+    except PermissionError:
+        return _resident_bytes(pid)
     except (OSError, ValueError, IndexError):
         return 0  # it ended while we looked
