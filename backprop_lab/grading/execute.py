@@ -26,7 +26,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 
-from . import scan
+from . import sandbox, scan
 from .kernel import GRADER_ERROR, INTEGRITY_ERROR, TIMEOUT_ERROR, CellTimeoutError, Kernel
 
 HEADER = struct.Struct("!Q")
@@ -435,7 +435,6 @@ def _start(main, keep_socket, limits):
 
 
 def _tests_main(reader, writer, sock, limits, kernel):
-    from . import sandbox
     sandbox.undumpable()  # the student process may not read or trace this one
     os.chdir("/")
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
@@ -686,7 +685,7 @@ def _counter_lag() -> int:
     behind: per-CPU batches of max(32, 2 * CPUs) pages since Linux 6.2, before that 64 pages per
     thread (a notebook runs at most sandbox.PROCESSES threads)."""
     cpus, page = os.cpu_count() or 1, os.sysconf("SC_PAGE_SIZE")
-    return 4 * max(32, 2 * cpus) * cpus * page + 64 * 64 * page
+    return 4 * max(32, 2 * cpus) * cpus * page + 64 * sandbox.PROCESSES * page
 
 
 RESIDENT_MARGIN = _counter_lag()
