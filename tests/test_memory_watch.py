@@ -1,12 +1,14 @@
 """execute._memory_of: what the grader counts against a notebook's memory limit. Only memory a
 process wrote or allocated itself counts, never pages it still shares with the process it was
 forked from; a cheap upper bound answers while a notebook is far below its limit."""
+import ctypes
 import os
+import pwd
 import signal
 
 import pytest
 
-from backprop_lab.grading import execute
+from backprop_lab.grading import execute, forked
 
 MB = 2**20
 
@@ -58,15 +60,12 @@ def test_the_upper_bound_covers_every_process_of_the_notebook(children):
     assert execute._memory_of(pids, limit=100_000 * MB) >= 300 * MB
 
 
-def test_a_process_that_hides_its_pages_counts_with_all_it_holds():
+def test_a_process_that_hides_its_pages_counts_with_all_it_holds(children):
     """As a grader that is not root: a student process that is not dumpable cannot be read page
     by page; it is counted with everything resident, shared pages included."""
-    import ctypes
-    import pwd
-
-    nobody = pwd.getpwnam("nobody")
     if os.geteuid() != 0:
         pytest.skip("needs root to run both processes as another user")
+    nobody = pwd.getpwnam("nobody")
 
     def as_nobody(action):
         os.setgid(nobody.pw_gid)
@@ -77,21 +76,6 @@ def test_a_process_that_hides_its_pages_counts_with_all_it_holds():
         ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0
         return bytearray(b"h" * (150 * MB))
 
-    hidden = _child(lambda: as_nobody(hide_and_hold))
-    reader, writer = os.pipe()  # after that fork: only the measurer holds the writing end
-    try:
-        measurer = os.fork()
-        if measurer == 0:
-            try:
-                used = as_nobody(lambda: execute._memory_of([hidden], limit=10 * MB))
-                os.write(writer, str(used).encode())
-            finally:
-                os._exit(0)
-        os.close(writer)
-        used = int(os.read(reader, 64) or b"0")
-        os.waitpid(measurer, 0)
-    finally:
-        os.kill(hidden, signal.SIGKILL)
-        os.waitpid(hidden, 0)
-        os.close(reader)
-    assert used >= 150 * MB
+    hidden = children(lambda: as_nobody(hide_and_hold))
+    measured = forked.start(lambda: as_nobody(lambda: execute._memory_of([hidden], limit=10 * MB)))
+    assert measured() >= 150 * MB
