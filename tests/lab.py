@@ -290,9 +290,18 @@ class LabPage:
         return bool(view.evaluate(pictures))
 
     def save(self):
-        """File > Save, and wait until the tab no longer shows unsaved changes."""
+        """File > Save, and wait until the tab no longer shows unsaved changes. On a loaded
+        machine the menu click can be lost (the tab stays dirty, nothing is written): once, after
+        30 s, File > Save is asked again."""
+        from playwright.sync_api import TimeoutError
+
+        saved = "#jp-main-dock-panel .lm-TabBar-tab.jp-mod-current:not(.jp-mod-dirty)"
         self.command("File", "docmanager:save")
-        self.page.wait_for_selector("#jp-main-dock-panel .lm-TabBar-tab.jp-mod-current:not(.jp-mod-dirty)")
+        try:
+            self.page.wait_for_selector(saved, timeout=30_000)
+        except TimeoutError:
+            self.command("File", "docmanager:save")
+            self.page.wait_for_selector(saved)
 
     def screenshot(self, path):
         """The whole open notebook as one picture, stitched from one screenshot per screenful.
