@@ -2,9 +2,10 @@
 
 The grader imports the course's libraries once (warm_up). For every notebook it gets a student
 process from the zygote (zygote.py: student and locked cells, confined by sandbox.py) and forks a
-test process itself (locked and test cells; student names are proxies, remote.py). It feeds them
-one cell at a time, each cell to the process that runs it (locked cells to both), records the
-outputs nbgrader will score — the test process's, for locked and test cells — and enforces the
+test process itself (test cells and the locked cells they need, needs.py; student names are
+proxies, remote.py). It feeds them one cell at a time, each cell to the process that runs it (those
+locked cells to both), records the outputs nbgrader will score — the test process's, for the cells
+it runs — and enforces the
 limits: per-cell and per-notebook time, output per cell and per notebook, the memory of all the
 student process's processes. It never waits on a notebook: pipes are read and written only when
 ready. Several notebooks run at once, one per worker.
@@ -26,7 +27,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 
-from . import sandbox, scan
+from . import needs, sandbox, scan
 from .kernel import GRADER_ERROR, INTEGRITY_ERROR, TIMEOUT_ERROR, CellTimeoutError, Kernel
 
 HEADER = struct.Struct("!Q")
@@ -156,6 +157,7 @@ def run_all(jobs: list, workers: int, limits: Limits, kernel, zygote, progress=N
     return results
 
 
+_ANALYSED = {}        # cell source -> what needs.py found in it, for every notebook of the run
 WATCH_SECONDS = 0.5   # how often the memory of every notebook's student processes is measured
 GRACE = 5.0           # seconds past a time limit before a process that does not answer is killed
 
@@ -249,6 +251,7 @@ class _Notebook:
         test_end.close()
         self.endpoints = (self.student, self.tests)
         self.replies = {}
+        self.for_tests = needs.locked_cells_for_tests(job.cells, kernel.shell.transform_cell, _ANALYSED)
         self.send_next()
 
     # -------------------------------------------------------------- cells
@@ -257,7 +260,7 @@ class _Notebook:
         cells = self.job.cells
         while self.next_cell < len(cells):
             kind, source = cells[self.next_cell]
-            targets = {STUDENT: [self.student], LOCKED: [self.student, self.tests], TEST: [self.tests]}[kind]
+            targets = [self.tests] if kind == TEST else [self.student] + [self.tests] * (self.next_cell in self.for_tests)
             live = [endpoint for endpoint in targets if endpoint.alive]
             if kind == STUDENT and not live:
                 self.record([error_output(GRADER_ERROR, "not run: the notebook's student process had ended")],
@@ -317,7 +320,7 @@ class _Notebook:
 
     def complete_cell(self):
         kind = self.job.cells[self.next_cell][0]
-        source = self.tests if kind != STUDENT else self.student
+        source = self.tests if kind == TEST or self.next_cell in self.for_tests else self.student
         outputs, count, _ = self.replies.get(source) or ([], None, [])
         flags = [flag for reply in self.replies.values() if reply for flag in reply[2]]
         if self.output_left < 0:  # the notebook has printed its share: keep only what scores
