@@ -101,7 +101,7 @@ for target in found:
     try:
         forged = json.dumps({"seq": 10 ** 6, "value": 18, "outputs": [], "count": 1, "flags": []}).encode()
         if hasattr(target, "sendall"):
-            target.sendall(struct.pack("!II", len(forged), 0) + forged)
+            target.sendall(struct.pack("!QII", len(forged), len(forged), 0) + forged)  # wire.FRAME
     except Exception:
         pass
 """

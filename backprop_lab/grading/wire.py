@@ -23,12 +23,13 @@ from typing import Any
 import numpy as np
 import torch
 
-FRAME = struct.Struct("!II")       # header length, number of buffers
+FRAME = struct.Struct("!QII")      # bytes after the frame, header length, number of buffers
 BUFFER = struct.Struct("!Q")
 MAX_DEPTH = 24                     # nesting of containers in a value
 MAX_ITEMS = 100_000                # elements of one container
 MAX_STRING = 1 << 20               # characters of one string
 MAX_MESSAGE = 256 << 20            # bytes of one message from the student process
+MAX_BUFFERS = 1 << 20              # arrays in one message
 MAX_INT_DIGITS = 400
 
 NUMPY_DTYPES = {np.dtype(name).str for name in
@@ -47,24 +48,31 @@ class WireError(Exception):
 
 def send(sock: socket.socket, header: dict, buffers: list = (), default=None) -> None:
     text = json.dumps(header, default=default).encode()
-    parts = [FRAME.pack(len(text), len(buffers)), text]
+    parts = [b"", text]
     for buffer in buffers:
         parts += [BUFFER.pack(len(buffer)), buffer]
+    body = sum(map(len, parts))
+    parts[0] = FRAME.pack(body, len(text), len(buffers))
     sock.sendall(b"".join(parts))
 
 
 def receive(sock: socket.socket, limit: int = MAX_MESSAGE) -> tuple:
-    """(header, buffers) of the next message; EOFError when the other side is gone."""
-    size, count = FRAME.unpack(_exactly(sock, FRAME.size))
-    total = size
-    text = _exactly(sock, size) if size <= limit else _too_big()
-    buffers = []
+    """(header, buffers) of the next message; EOFError when the other side is gone. The frame
+    gives the size of the rest, read at once."""
+    body_size, size, count = FRAME.unpack(_exactly(sock, FRAME.size))
+    if count > MAX_BUFFERS or body_size > limit + count * BUFFER.size:
+        _too_big()
+    body = _exactly(sock, body_size)
+    text, offset, buffers = body[:size], size, []
     for _ in range(count):
-        (length,) = BUFFER.unpack(_exactly(sock, BUFFER.size))
-        total += length
-        if total > limit:
-            _too_big()
-        buffers.append(_exactly(sock, length))
+        if offset + BUFFER.size > body_size:
+            raise WireError("a message shorter than its frame says")
+        (length,) = BUFFER.unpack_from(body, offset)
+        offset += BUFFER.size
+        buffers.append(body[offset:offset + length])
+        offset += length
+    if offset != body_size or size > body_size:
+        raise WireError("a message whose parts do not add up to its frame")
     try:
         header = json.loads(text)
     except (ValueError, RecursionError) as error:
