@@ -27,7 +27,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 
-from . import needs, sandbox, scan
+from . import hugepages, needs, sandbox, scan
 from .kernel import GRADER_ERROR, INTEGRITY_ERROR, TIMEOUT_ERROR, CellTimeoutError, Kernel
 
 HEADER = struct.Struct("!Q")
@@ -92,7 +92,9 @@ def warm_up(figures: bool = False) -> Kernel:
     from . import remote, student  # noqa: F401 - the two ends of the line, loaded before forking
     if not figures:  # layout (text extents, measured by rendering the labels) only matters on a picture
         matplotlib.figure.Figure.tight_layout = lambda self, *args, **kwargs: None
-    return Kernel(figures)
+    kernel = Kernel(figures)
+    hugepages.collapse()  # every process forked from here on forks and ends faster
+    return kernel
 
 
 def ready(kernel: Kernel, zygote, jobs: list) -> None:
