@@ -12,6 +12,7 @@ the test's own object; an exception raised by student code is raised here with i
 message; what student code prints shows in the test cell's output; torch's grad mode and inference
 mode hold on the student side during the call.
 """
+import _signal  # signal.pthread_sigmask without its conversion of the masks to enums (twice per request)
 import builtins
 import copy
 import select
@@ -41,6 +42,7 @@ class StudentCodeError(Exception):
 
 
 _NOTHING = object()
+_ALARM = {signal.SIGALRM}
 _PLAIN = {int, float, complex, bool, str, bytes, tuple, list, dict, type(None)}
 
 
@@ -284,7 +286,7 @@ class StudentProcess:
         """Send a request and wait for its reply, with the cell's time limit (the alarm signal
         is held back meanwhile so that it never cuts a message in half). Student code may call
         the test's objects before it replies: those calls are answered here."""
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        held = _signal.pthread_sigmask(signal.SIG_BLOCK, _ALARM)
         try:
             if self.broken:
                 raise StudentProcessError(self.broken)
@@ -307,7 +309,7 @@ class StudentProcess:
                 self.broken = f"the student process stopped answering ({type(error).__name__}: {error})"
                 raise StudentProcessError(self.broken) from None
         finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            _signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
     def _remaining(self):
         return None if self.deadline is None else max(0.001, self.deadline - time.monotonic())
@@ -345,11 +347,11 @@ class StudentProcess:
                 positional, keywords = args
                 if not isinstance(positional, tuple) or not isinstance(keywords, dict):
                     raise wire.WireError("malformed call")
-                signal.pthread_sigmask(signal.SIG_SETMASK, signals)  # the test's code keeps the time limit
+                _signal.pthread_sigmask(signal.SIG_SETMASK, signals)  # the test's code keeps the time limit
                 try:
                     value = target(*positional, **keywords)
                 finally:
-                    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+                    _signal.pthread_sigmask(signal.SIG_BLOCK, _ALARM)
             else:
                 raise PermissionError(f"student code may not {op} this object of the test")
             answer["sync"] = self._changed_arrays(out)

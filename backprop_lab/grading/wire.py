@@ -46,8 +46,11 @@ class WireError(Exception):
 
 # ---------------------------------------------------------------- framing
 
+_ENCODERS = {None: json.JSONEncoder(), repr: json.JSONEncoder(default=repr)}  # built once: a message is small
+
+
 def send(sock: socket.socket, header: dict, buffers: list = (), default=None) -> None:
-    text = json.dumps(header, default=default).encode()
+    text = _ENCODERS[default].encode(header).encode()
     parts = [b"", text]
     for buffer in buffers:
         parts += [BUFFER.pack(len(buffer)), buffer]
@@ -74,7 +77,7 @@ def receive(sock: socket.socket, limit: int = MAX_MESSAGE) -> tuple:
     if offset != body_size or size > body_size:
         raise WireError("a message whose parts do not add up to its frame")
     try:
-        header = json.loads(text)
+        header = json.loads(text.decode())  # (from str: no guessing of the encoding)
     except (ValueError, RecursionError) as error:
         raise WireError(f"unreadable message ({type(error).__name__})") from None
     if not isinstance(header, dict):
