@@ -262,7 +262,7 @@ class _Notebook:
         cells = self.job.cells
         while self.next_cell < len(cells):
             kind, source = cells[self.next_cell]
-            targets = [self.tests] if kind == TEST else [self.student] + [self.tests] * (self.next_cell in self.for_tests)
+            targets = [endpoint for endpoint in (self.student, self.tests) if self.runs_in(endpoint, self.next_cell)]
             live = [endpoint for endpoint in targets if endpoint.alive]
             if kind == STUDENT and not live:
                 self.record([error_output(GRADER_ERROR, "not run: the notebook's student process had ended")],
@@ -279,6 +279,15 @@ class _Notebook:
                         return
             return
         self.finish()
+
+    def runs_in(self, endpoint, index):
+        """Whether cell `index` runs in `endpoint`: test cells in the test process only, student
+        cells in the student process only, locked cells in the student process and, where the
+        tests may need them, in the test process too."""
+        kind = self.job.cells[index][0]
+        if endpoint is self.tests:
+            return kind == TEST or index in self.for_tests
+        return kind != TEST
 
     def on_readable(self, endpoint):
         try:
@@ -322,7 +331,7 @@ class _Notebook:
 
     def complete_cell(self):
         kind = self.job.cells[self.next_cell][0]
-        source = self.tests if kind == TEST or self.next_cell in self.for_tests else self.student
+        source = self.tests if self.runs_in(self.tests, self.next_cell) else self.student
         outputs, count, _ = self.replies.get(source) or ([], None, [])
         flags = [flag for reply in self.replies.values() if reply for flag in reply[2]]
         if self.output_left < 0:  # the notebook has printed its share: keep only what scores

@@ -30,7 +30,7 @@ class _Cell:
     """What one cell binds and reads from the namespace; `opaque` when that cannot be known."""
 
     def __init__(self, source: str):
-        self.source, self.binds, self.reads, self.opaque = source, set(), set(), False
+        self.binds, self.reads, self.opaque = set(), set(), False
         try:
             self._block(ast.parse(source).body, set())
         except (SyntaxError, ValueError, RecursionError, MemoryError):

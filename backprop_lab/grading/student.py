@@ -147,12 +147,12 @@ class StudentServer:
             self._sync(header.get("sync", ()), buffers)
             with _torch_modes(bool(header.get("grad", True)), bool(header.get("inference", False))):
                 if header.get("op") == "names":
-                    with _quiet():
+                    with _Quiet():
                         reply["value"] = self._names(encoder, context, bool(header.get("check")))
                         reply["arrays"] = self._changed_arrays(encoder)
                 else:
                     value, nodes = self._run(header, buffers, context)
-                    with _quiet():
+                    with _Quiet():
                         reply["value"] = encoder.value(value)
                         reply["nodes"] = self._changed_nodes(nodes, encoder, context)
                         reply["arrays"] = self._changed_arrays(encoder)
@@ -552,7 +552,7 @@ def _torch_modes(grad, inference):
     return modes
 
 
-class _quiet:
+class _Quiet:
     """The server's own bookkeeping prints nothing (a warning would be stderr in the test cell):
     warnings.catch_warnings with "ignore", without its copy of the filters (twice per request)."""
 

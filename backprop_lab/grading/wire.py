@@ -50,7 +50,8 @@ _ENCODERS = {None: json.JSONEncoder(), repr: json.JSONEncoder(default=repr)}  # 
 
 
 def send(sock: socket.socket, header: dict, buffers: list = (), default=None) -> None:
-    text = _ENCODERS[default].encode(header).encode()
+    encoder = _ENCODERS.get(default) or json.JSONEncoder(default=default)
+    text = encoder.encode(header).encode()
     parts = [b"", text]
     for buffer in buffers:
         parts += [BUFFER.pack(len(buffer)), buffer]
@@ -65,6 +66,8 @@ def receive(sock: socket.socket, limit: int = MAX_MESSAGE) -> tuple:
     body_size, size, count = FRAME.unpack(_exactly(sock, FRAME.size))
     if count > MAX_BUFFERS or body_size > limit + count * BUFFER.size:
         _too_big()
+    if size > body_size:
+        raise WireError("a message whose header is longer than its frame")
     body = _exactly(sock, body_size)
     text, offset, buffers = body[:size], size, []
     for _ in range(count):
@@ -74,7 +77,7 @@ def receive(sock: socket.socket, limit: int = MAX_MESSAGE) -> tuple:
         offset += BUFFER.size
         buffers.append(body[offset:offset + length])
         offset += length
-    if offset != body_size or size > body_size:
+    if offset != body_size:
         raise WireError("a message whose parts do not add up to its frame")
     try:
         header = json.loads(text.decode())  # (from str: no guessing of the encoding)
