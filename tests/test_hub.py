@@ -351,6 +351,9 @@ def test_the_course_on_jupyterhub_end_to_end(hub, chromium):
     row_of(hub.ada).locator("td a:visible").first.click()
     score = formgrader.locator("input.score#epsilon_answer")
     score.wait_for()
+    # the input is drawn before formgrader's script binds it to its grade (a "change" before then is lost)
+    frame = teacher.page.locator("iframe[src*='/formgrader']").element_handle().content_frame()
+    frame.wait_for_function("() => window.formgrader && formgrader.grades && formgrader.grades.loaded")
     with teacher.page.expect_response(lambda r: "/formgrader/api/grade/" in r.url and r.request.method == "PUT") as saved:
         score.fill("2")
         score.press("Tab")
