@@ -103,7 +103,7 @@ def ready(kernel: Kernel, zygote, jobs: list) -> None:
     for the student processes; it takes its integrity snapshot then)."""
     counts = collections.Counter(source for job in jobs for kind, source in job.cells if kind != STUDENT)
     shared = [source for source, count in counts.items() if count > 1]
-    kernel.share_transforms(shared)
+    kernel.share_cells(shared)
     zygote.share(source for job in jobs for kind, source in job.cells if kind == LOCKED)
     gc.freeze()  # the children's collections then skip the parent's objects (and their pages stay shared)
     gc.set_threshold(10_000)  # children live for seconds: collect less often (about 4% of their time)

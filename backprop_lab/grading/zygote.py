@@ -75,7 +75,7 @@ def _zygote_main(channel, kernel, limits, confinement, tamper_checks):
         request = json.loads(data)
         if "share" in request:
             from .guard import Snapshot
-            kernel.share_transforms(request["share"])
+            kernel.share_cells(request["share"])
             snapshot = Snapshot(kernel) if tamper_checks else None
             gc.freeze()
             gc.set_threshold(10_000)
