@@ -53,6 +53,10 @@ def _start_a_thread(kernel):
     threading.Thread(target=time.sleep, args=(5,), daemon=True).start()
 
 
+def _replace_the_shared_code(kernel):
+    type(kernel.shell.compile).codes = {}
+
+
 def _replace_a_builtin(kernel):
     import builtins
     builtins.len = lambda obj: 0
@@ -69,6 +73,7 @@ TAMPERS = {
     "an input transformer": (_add_an_input_transformer, "IPython's input transformers were changed"),
     "a background thread": (_start_a_thread, "a background thread is running"),
     "a builtin replaced": (_replace_a_builtin, "builtins.len was replaced or deleted"),
+    "the shared cells' code replaced": (_replace_the_shared_code, "the class backprop_lab.grading.kernel._Compiler was modified"),
 }
 
 

@@ -74,7 +74,7 @@ class Snapshot:
         self.modules = {name: importlib.import_module(name) for name in WATCHED_MODULES}  # a missing one is an error
         self.seen = {name: _Seen(dict(vars(module))) for name, module in self.modules.items()}
         classes = [getattr(self.modules.get(m) or importlib.import_module(m), c) for m, c in WATCHED_CLASSES]
-        classes += [cls for obj in (shell, shell.display_pub, shell.displayhook, kernel, shell.events)
+        classes += [cls for obj in (shell, shell.display_pub, shell.displayhook, kernel, shell.events, shell.compile)
                     for cls in type(obj).__mro__ if cls.__module__ != "builtins"]
         self.classes = {f"{cls.__module__}.{cls.__qualname__}": cls for cls in classes}
         self.seen_classes = {name: _Seen(dict(vars(cls))) for name, cls in self.classes.items()}

@@ -186,7 +186,8 @@ class Kernel:
         """Transform, parse and compile, once in the parent, cells that every notebook runs (locked
         and test cells): in a child that is a fifth of the time of such a cell. Only multi-line
         cells are transformed here: IPython transforms single lines depending on the namespace.
-        Read-only from then on: student code can neither edit nor (unseen) replace the tables."""
+        Read-only from then on: student code can neither edit nor (unseen, guard.py watches both
+        classes) replace the tables."""
         shell, compiler = self.shell, self.shell.compile
         transformed = {source: shell.transform_cell(source) for source in sources}
         shell.shared_transforms = MappingProxyType({
