@@ -80,3 +80,25 @@ def test_autograd_gradients_for_a_loss_and_for_a_vjp():
     dx, dW = autograd_gradients(lambda a, b: a @ b.T, x, W, dy=dy)
     assert rel_error(dx, dy @ W) < 1e-12 and rel_error(dW, dy.T @ x) < 1e-12
     assert dx.dtype == np.float64
+
+
+def test_args_are_passed_after_the_point_and_points_come_in_batches(monkeypatch):
+    from backprop_lab import gradcheck
+
+    x, target = np.random.default_rng(3).normal(size=(4, 5)), np.random.default_rng(4).normal(size=(4, 5))
+    loss = lambda y, t: np.mean((y - t) ** 2)  # noqa: E731
+    whole = numerical_gradient(loss, x, args=(target,))
+    assert rel_error(whole, 2 * (x - target) / x.size) < 1e-8
+    batches, evaluate = [], gradcheck.evaluate_each
+
+    def counted(f, points, args=()):
+        batches.append(len(points))
+        return evaluate(f, points, args)
+
+    monkeypatch.setattr(gradcheck, "evaluate_each", counted)
+    monkeypatch.setattr(gradcheck, "POINTS_BYTES", 3 * 2 * x.nbytes)  # three elements' points at a time
+    assert np.array_equal(numerical_gradient(loss, x, args=(target,)), whole)  # the same numbers, bit for bit
+    assert batches == [6] * 6 + [4]
+    dy = np.ones((4, 5))
+    assert np.array_equal(numerical_vjp(lambda y, t: (y - t) ** 2, x, dy, args=(target,)),
+                          numerical_gradient(lambda y: np.sum((y - target) ** 2), x))

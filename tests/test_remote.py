@@ -183,6 +183,37 @@ CASES = {
         else:
             raise AssertionError("the student's exception did not reach the test")
         """),
+    # gradcheck asks the student process for a student function at every point in one request;
+    # the gradient, what student code prints and the errors it raises are as with one call a point.
+    "finite_differences_in_one_request": (
+        """
+        class Scaled:
+            def forward(self, x, scale):
+                x *= scale          # changes its input in place: each point must be a fresh copy
+                return np.sum(x ** 2)
+        def cube(x):
+            print("cube at", x.shape)
+            return x ** 3
+        def broken(x):
+            raise ArithmeticError("no gradient here")
+        """,
+        """
+        from backprop_lab import numerical_gradient, numerical_vjp
+        process = object.__getattribute__(cube, "_bpl_remote")[0]
+        x = np.arange(6.0).reshape(2, 3)
+        asked = process.seq
+        gradient = numerical_gradient(Scaled().forward, x, args=(2.0,))
+        assert np.allclose(gradient, 8 * x, atol=1e-6) and np.array_equal(x, np.arange(6.0).reshape(2, 3))
+        vjp = numerical_vjp(cube, x, np.ones((2, 3)))
+        assert np.allclose(vjp, 3 * x ** 2, atol=1e-5)
+        assert process.seq - asked == 3, process.seq - asked   # Scaled(), its forward, cube
+        try:
+            numerical_gradient(broken, x)
+        except ArithmeticError as error:
+            assert "no gradient here" in str(error)
+        else:
+            raise AssertionError("the student's exception did not reach the test")
+        """),
 }
 
 
@@ -224,6 +255,8 @@ def test_the_test_cell_sees_what_one_process_would(outcomes, name):
     assert not errors, errors
     if name == "errors_keep_their_type_and_prints_show":
         assert any("student says 3" in o.get("text", "") for o in test_outputs), test_outputs
+    if name == "finite_differences_in_one_request":
+        assert sum(o.get("text", "").count("cube at (2, 3)") for o in test_outputs) == 12, test_outputs
 
 
 def test_a_wrong_expectation_fails(outcomes):

@@ -498,8 +498,10 @@ def close_inherited(keep: set) -> None:
 def _serve_tests(reader, writer, sock, limits, kernel):
     """The test process: run locked and test cells, with the names student cells defined bound
     to proxies (remote.py). It never runs student code."""
-    from .remote import StudentProcess
+    from .. import gradcheck
+    from .remote import StudentProcess, evaluate_each
     kernel.attach()
+    gradcheck.evaluate_each = evaluate_each
     signal.signal(signal.SIGALRM, on_alarm)
     student = StudentProcess(sock, kernel.forward_output)
     owned = set(kernel.namespace)  # names the test side bound itself: never replaced by the student's
