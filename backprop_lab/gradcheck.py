@@ -8,42 +8,59 @@ import numpy as np
 DEFAULT_EPS = 1e-5
 
 
-def numerical_gradient(f, x, eps=DEFAULT_EPS, *, args=()):
+def numerical_gradient(f, x, eps=DEFAULT_EPS, *, args=(), in_place=False):
     """Gradient of a scalar function by centered differences.
 
-    f:    callable f(x_, *args) taking an array shaped like x and returning a scalar.
-    x:    array of any shape; it is never modified (f always receives a fresh float64 copy).
-    eps:  the step h in (f(x + h) - f(x - h)) / 2h.
-    args: further arguments of f, the same at every point (the target of a loss, say).
+    f:        callable f(x_, *args) taking an array shaped like x and returning a scalar.
+    x:        array of any shape; it is never modified (f always receives a fresh float64 copy).
+    eps:      the step h in (f(x + h) - f(x - h)) / 2h.
+    args:     further arguments of f, the same at every point (the target of a loss, say).
+    in_place: x is a NumPy array that f reads (a layer's weights) rather than its argument: each
+              point is written into x and f(*args) called; x holds its own values again after.
     Returns a float64 array shaped like x: element i is the partial derivative df/dx_i.
     """
+    into = _target(x, in_place, "numerical_gradient")
     x = _point(x, eps, "numerical_gradient")
-    values = np.array([_scalar(value) for value in _at_nudged_points(f, x, eps, args)])
+    values = np.array([_scalar(value) for value in _at_nudged_points(f, x, eps, args, into)])
     return ((values[0::2] - values[1::2]) / (2 * eps)).reshape(x.shape)
 
 
-def numerical_vjp(f, x, dy, eps=DEFAULT_EPS, *, args=()):
+def numerical_vjp(f, x, dy, eps=DEFAULT_EPS, *, args=(), in_place=False):
     """Vector-Jacobian product of an array-valued function, by centered differences.
 
-    f:    callable f(x_, *args) taking an array shaped like x and returning an array y.
-    x:    array of any shape (never modified).
-    dy:   upstream gradient dL/dy, shaped like f(x).
-    args: further arguments of f, the same at every point.
+    f:        callable f(x_, *args) taking an array shaped like x and returning an array y.
+    x:        array of any shape (never modified).
+    dy:       upstream gradient dL/dy, shaped like f(x).
+    args:     further arguments of f, the same at every point.
+    in_place: x is a NumPy array that f reads rather than its argument (see numerical_gradient).
     Returns dL/dx = gradient of sum(f(x) * dy) with respect to x, a float64 array shaped like x.
     This is exactly what a layer's backward(dy) must return.
     """
     dy = np.array(dy, dtype=np.float64)
+    into = _target(x, in_place, "numerical_vjp")
     x = _point(x, eps, "numerical_vjp")
-    values = np.array([_weighted_sum(y, dy) for y in _at_nudged_points(f, x, eps, args)])
+    values = np.array([_weighted_sum(y, dy) for y in _at_nudged_points(f, x, eps, args, into)])
     return ((values[0::2] - values[1::2]) / (2 * eps)).reshape(x.shape)
 
 
-def evaluate_each(f, points: list, args: tuple = ()) -> list:
-    """[f(point, *args) for each point], in order: how every helper here calls f. The grader's
-    test process puts its own in its place (grading/remote.py), which asks the student process
-    for all the points at once when f is a student function."""
-    return [f(point, *args) for point in points]
+def evaluate_here(f, points: list, args: tuple = (), into=None) -> list:
+    """f at each point in turn, in this process: f(point, *args); or, given `into` (an array f
+    reads), f(*args) with `into` holding the point, and `into` as it was after the last."""
+    if into is None:
+        return [f(point, *args) for point in points]
+    saved, values = into.copy(), []
+    try:
+        for point in points:
+            into[...] = point
+            values.append(f(*args))
+    finally:
+        into[...] = saved
+    return values
 
+
+# How every helper here calls f. The grader's test process puts its own in its place
+# (grading/remote.py): a student function at all the points in one request to the student process.
+evaluate_each = evaluate_here
 
 POINTS_BYTES = 4 << 20   # of nudged copies of x handed to evaluate_each at a time
 
@@ -57,7 +74,13 @@ def _point(x, eps, caller):
     return x
 
 
-def _at_nudged_points(f, x, eps, args):
+def _target(x, in_place, caller):
+    if in_place and not (isinstance(x, np.ndarray) and x.flags.writeable):
+        raise ValueError(f"{caller}: in_place needs a writeable NumPy array, got {type(x).__name__}")
+    return x if in_place else None
+
+
+def _at_nudged_points(f, x, eps, args, into):
     """f at x + eps and x - eps along each element in turn (fresh copies, in case f modifies
     its input): [f(x + eps e_0), f(x - eps e_0), f(x + eps e_1), ...]."""
     flat, values = x.reshape(-1), []
@@ -69,7 +92,7 @@ def _at_nudged_points(f, x, eps, args):
                 nudged = flat.copy()
                 nudged[i] += step
                 points.append(nudged.reshape(x.shape))
-        values += evaluate_each(f, points, args)
+        values += evaluate_each(f, points, args, into)
     return values
 
 

@@ -91,9 +91,9 @@ def test_args_are_passed_after_the_point_and_points_come_in_batches(monkeypatch)
     assert rel_error(whole, 2 * (x - target) / x.size) < 1e-8
     batches, evaluate = [], gradcheck.evaluate_each
 
-    def counted(f, points, args=()):
+    def counted(f, points, args=(), into=None):
         batches.append(len(points))
-        return evaluate(f, points, args)
+        return evaluate(f, points, args, into)
 
     monkeypatch.setattr(gradcheck, "evaluate_each", counted)
     monkeypatch.setattr(gradcheck, "POINTS_BYTES", 3 * 2 * x.nbytes)  # three elements' points at a time
@@ -102,3 +102,15 @@ def test_args_are_passed_after_the_point_and_points_come_in_batches(monkeypatch)
     dy = np.ones((4, 5))
     assert np.array_equal(numerical_vjp(lambda y, t: (y - t) ** 2, x, dy, args=(target,)),
                           numerical_gradient(lambda y: np.sum((y - target) ** 2), x))
+
+
+def test_in_place_nudges_the_array_f_reads_and_puts_it_back():
+    W, x, dy = np.random.default_rng(5).normal(size=(3, 4)), np.random.default_rng(6).normal(size=(5, 4)), np.ones((5, 3))
+    layer = {"W": W}
+    original = W.copy()
+    forward = lambda x_: x_ @ layer["W"].T  # noqa: E731 - reads the very array it holds
+    got = numerical_vjp(forward, W, dy, args=(x,), in_place=True)
+    assert np.array_equal(got, numerical_vjp(lambda W_: x @ W_.T, W, dy))  # the same numbers, bit for bit
+    assert np.array_equal(W, original) and layer["W"] is W
+    with pytest.raises(ValueError, match="in_place needs a writeable NumPy array"):
+        numerical_gradient(lambda: 0.0, [1.0, 2.0], in_place=True)

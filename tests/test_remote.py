@@ -196,6 +196,11 @@ CASES = {
             return x ** 3
         def broken(x):
             raise ArithmeticError("no gradient here")
+        class Layer:
+            def __init__(self):
+                self.W = np.arange(6.0).reshape(2, 3)
+            def forward(self, x):
+                return x @ self.W.T
         """,
         """
         from backprop_lab import numerical_gradient, numerical_vjp
@@ -207,6 +212,13 @@ CASES = {
         vjp = numerical_vjp(cube, x, np.ones((2, 3)))
         assert np.allclose(vjp, 3 * x ** 2, atol=1e-5)
         assert process.seq - asked == 3, process.seq - asked   # Scaled(), its forward, cube
+        layer, inputs = Layer(), np.ones((4, 3))
+        W = layer.W
+        asked = process.seq
+        dW = numerical_vjp(layer.forward, W, np.ones((4, 2)), args=(inputs,), in_place=True)
+        assert process.seq - asked == 1, process.seq - asked   # the student's own W nudged there
+        assert np.allclose(dW, 4 * np.ones((2, 3)), atol=1e-6)
+        assert np.array_equal(layer.forward(inputs), inputs @ np.arange(6.0).reshape(2, 3).T)  # put back
         try:
             numerical_gradient(broken, x)
         except ArithmeticError as error:
