@@ -170,9 +170,11 @@ def check_close(got, reference, description, rtol=DEFAULT_RTOL, *, alternatives=
         fail(description, problem.diagnosis, problem.detail, text)
 
 
-def check_gradient(f, x, got, description, rtol=DEFAULT_RTOL, *, args=(), **diagnose):
-    """Fail unless `got` matches the numerical gradient of the scalar function f(x, *args) at x."""
-    check_close(got, numerical_gradient(f, x, args=args), description, rtol=rtol, **diagnose)
+def check_gradient(f, x, got, description, rtol=DEFAULT_RTOL, *, args=(), in_place=False, **diagnose):
+    """Fail unless `got` matches the numerical gradient of the scalar function f(x, *args) at x
+    (`args` and `in_place` as for numerical_gradient)."""
+    reference = numerical_gradient(f, x, args=args, in_place=in_place)
+    check_close(got, reference, description, rtol=rtol, **diagnose)
 
 
 # Names of the first version of this module, used by the visible tests (values shown).
@@ -184,8 +186,8 @@ def assert_close(got, expected, name, rtol=DEFAULT_RTOL, **diagnose):
     check_close(got, expected, name, rtol=rtol, show_values=True, **diagnose)
 
 
-def assert_gradient(f, x, got, name, rtol=DEFAULT_RTOL, *, args=(), **diagnose):
-    assert_close(got, numerical_gradient(f, x, args=args), name, rtol=rtol, **diagnose)
+def assert_gradient(f, x, got, name, rtol=DEFAULT_RTOL, *, args=(), in_place=False, **diagnose):
+    assert_close(got, numerical_gradient(f, x, args=args, in_place=in_place), name, rtol=rtol, **diagnose)
 
 
 # --- the comparison and its diagnoses --------------------------------------------------------------

@@ -12,47 +12,42 @@ def numerical_gradient(f, x, eps=DEFAULT_EPS, *, args=(), in_place=False):
     """Gradient of a scalar function by centered differences.
 
     f:        callable f(x_, *args) taking an array shaped like x and returning a scalar.
-    x:        array of any shape; it is never modified (f always receives a fresh float64 copy).
+    x:        array of any shape; it ends as it was (f receives fresh float64 copies of it).
     eps:      the step h in (f(x + h) - f(x - h)) / 2h.
     args:     further arguments of f, the same at every point (the target of a loss, say).
-    in_place: x is a NumPy array that f reads (a layer's weights) rather than its argument: each
-              point is written into x and f(*args) called; x holds its own values again after.
+    in_place: x is a float NumPy array that f reads (a layer's weights) rather than its argument:
+              x itself holds each point in turn while f(*args) runs, then its own values again.
     Returns a float64 array shaped like x: element i is the partial derivative df/dx_i.
     """
-    into = _target(x, in_place, "numerical_gradient")
-    x = _point(x, eps, "numerical_gradient")
-    values = np.array([_scalar(value) for value in _at_nudged_points(f, x, eps, args, into)])
-    return ((values[0::2] - values[1::2]) / (2 * eps)).reshape(x.shape)
+    return _centered_differences(f, x, eps, args, in_place, _scalar, "numerical_gradient")
 
 
 def numerical_vjp(f, x, dy, eps=DEFAULT_EPS, *, args=(), in_place=False):
     """Vector-Jacobian product of an array-valued function, by centered differences.
 
     f:        callable f(x_, *args) taking an array shaped like x and returning an array y.
-    x:        array of any shape (never modified).
+    x:        array of any shape; it ends as it was.
     dy:       upstream gradient dL/dy, shaped like f(x).
     args:     further arguments of f, the same at every point.
-    in_place: x is a NumPy array that f reads rather than its argument (see numerical_gradient).
+    in_place: x is a float NumPy array that f reads rather than its argument (numerical_gradient).
     Returns dL/dx = gradient of sum(f(x) * dy) with respect to x, a float64 array shaped like x.
     This is exactly what a layer's backward(dy) must return.
     """
     dy = np.array(dy, dtype=np.float64)
-    into = _target(x, in_place, "numerical_vjp")
-    x = _point(x, eps, "numerical_vjp")
-    values = np.array([_weighted_sum(y, dy) for y in _at_nudged_points(f, x, eps, args, into)])
-    return ((values[0::2] - values[1::2]) / (2 * eps)).reshape(x.shape)
+    return _centered_differences(f, x, eps, args, in_place, lambda y: _weighted_sum(y, dy), "numerical_vjp")
 
 
 def evaluate_here(f, points: list, args: tuple = (), into=None) -> list:
     """f at each point in turn, in this process: f(point, *args); or, given `into` (an array f
-    reads), f(*args) with `into` holding the point, and `into` as it was after the last."""
+    reads), f(*args) with `into` holding the point, and `into` as it was after the last. Each
+    result is kept as it was when f returned it (f may hand back the same buffer every time)."""
     if into is None:
-        return [f(point, *args) for point in points]
+        return [_kept(f(point, *args)) for point in points]
     saved, values = into.copy(), []
     try:
         for point in points:
             into[...] = point
-            values.append(f(*args))
+            values.append(_kept(f(*args)))
     finally:
         into[...] = saved
     return values
@@ -62,38 +57,51 @@ def evaluate_here(f, points: list, args: tuple = (), into=None) -> list:
 # (grading/remote.py): a student function at all the points in one request to the student process.
 evaluate_each = evaluate_here
 
-POINTS_BYTES = 4 << 20   # of nudged copies of x handed to evaluate_each at a time
+POINTS_BYTES = 4 << 20   # of points and their results handed to evaluate_each at a time
 
 
-def _point(x, eps, caller):
+def _centered_differences(f, x, eps, args, in_place, reduce, caller):
+    """(reduce(f(x + eps e_i)) - reduce(f(x - eps e_i))) / 2 eps for each element i of x (the
+    "reshaping trick": x seen as one flat vector), shaped like x. The first element's two points
+    go alone: what f returns there sizes the batches of the others."""
+    if in_place and not (isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.floating) and x.flags.writeable):
+        raise ValueError(f"{caller}: in_place needs a writeable float NumPy array, got {type(x).__name__}")
+    into = x if in_place else None
     x = np.array(x, dtype=np.float64)
     if not np.all(np.isfinite(x)):
         raise ValueError(f"{caller}: x contains NaN or inf")
     if not eps > 0:
         raise ValueError(f"{caller}: eps must be positive, got {eps!r}")
-    return x
+    flat, values, start, per_call = x.reshape(-1), [], 0, 1
+    while start < flat.size:
+        stop = min(start + per_call, flat.size)
+        points = [_nudged(flat, i, step).reshape(x.shape) for i in range(start, stop) for step in (eps, -eps)]
+        outputs = evaluate_each(f, points, args, into)
+        values += [reduce(y) for y in outputs]
+        if start == 0:
+            per_call = max(1, POINTS_BYTES // (2 * (x.nbytes + _nbytes(outputs[0]))))
+        start = stop
+    values = np.array(values, dtype=np.float64)
+    return ((values[0::2] - values[1::2]) / (2 * eps)).reshape(x.shape)
 
 
-def _target(x, in_place, caller):
-    if in_place and not (isinstance(x, np.ndarray) and x.flags.writeable):
-        raise ValueError(f"{caller}: in_place needs a writeable NumPy array, got {type(x).__name__}")
-    return x if in_place else None
+def _nudged(flat, i, step):
+    nudged = flat.copy()
+    nudged[i] += step
+    return nudged
 
 
-def _at_nudged_points(f, x, eps, args, into):
-    """f at x + eps and x - eps along each element in turn (fresh copies, in case f modifies
-    its input): [f(x + eps e_0), f(x - eps e_0), f(x + eps e_1), ...]."""
-    flat, values = x.reshape(-1), []
-    per_call = max(1, POINTS_BYTES // (2 * max(x.nbytes, 1)))
-    for start in range(0, flat.size, per_call):
-        points = []
-        for i in range(start, min(start + per_call, flat.size)):
-            for step in (eps, -eps):
-                nudged = flat.copy()
-                nudged[i] += step
-                points.append(nudged.reshape(x.shape))
-        values += evaluate_each(f, points, args, into)
-    return values
+def _kept(value):
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if type(value).__module__.startswith("torch") and hasattr(value, "clone"):  # a tensor (torch not imported here)
+        return value.clone()
+    return value
+
+
+def _nbytes(value):
+    sized = isinstance(value, np.ndarray) or type(value).__module__.startswith("torch")
+    return getattr(value, "nbytes", 8) if sized else 8  # (asked of anything else, a proxy would ask the student)
 
 
 def _weighted_sum(y, dy):

@@ -96,9 +96,9 @@ def test_args_are_passed_after_the_point_and_points_come_in_batches(monkeypatch)
         return evaluate(f, points, args, into)
 
     monkeypatch.setattr(gradcheck, "evaluate_each", counted)
-    monkeypatch.setattr(gradcheck, "POINTS_BYTES", 3 * 2 * x.nbytes)  # three elements' points at a time
+    monkeypatch.setattr(gradcheck, "POINTS_BYTES", 3 * 2 * (x.nbytes + 8))  # three elements' points and values
     assert np.array_equal(numerical_gradient(loss, x, args=(target,)), whole)  # the same numbers, bit for bit
-    assert batches == [6] * 6 + [4]
+    assert batches == [2] + [6] * 6 + [2]  # the first element alone: its values size the batches
     dy = np.ones((4, 5))
     assert np.array_equal(numerical_vjp(lambda y, t: (y - t) ** 2, x, dy, args=(target,)),
                           numerical_gradient(lambda y: np.sum((y - target) ** 2), x))
@@ -112,5 +112,5 @@ def test_in_place_nudges_the_array_f_reads_and_puts_it_back():
     got = numerical_vjp(forward, W, dy, args=(x,), in_place=True)
     assert np.array_equal(got, numerical_vjp(lambda W_: x @ W_.T, W, dy))  # the same numbers, bit for bit
     assert np.array_equal(W, original) and layer["W"] is W
-    with pytest.raises(ValueError, match="in_place needs a writeable NumPy array"):
+    with pytest.raises(ValueError, match="in_place needs a writeable float NumPy array"):
         numerical_gradient(lambda: 0.0, [1.0, 2.0], in_place=True)

@@ -211,12 +211,13 @@ CASES = {
         assert np.allclose(gradient, 8 * x, atol=1e-6) and np.array_equal(x, np.arange(6.0).reshape(2, 3))
         vjp = numerical_vjp(cube, x, np.ones((2, 3)))
         assert np.allclose(vjp, 3 * x ** 2, atol=1e-5)
-        assert process.seq - asked == 3, process.seq - asked   # Scaled(), its forward, cube
+        # Scaled(); then forward and cube twice each: the first element alone, then all the others
+        assert process.seq - asked == 5, process.seq - asked
         layer, inputs = Layer(), np.ones((4, 3))
         W = layer.W
         asked = process.seq
         dW = numerical_vjp(layer.forward, W, np.ones((4, 2)), args=(inputs,), in_place=True)
-        assert process.seq - asked == 1, process.seq - asked   # the student's own W nudged there
+        assert process.seq - asked == 2, process.seq - asked   # the student's own W nudged there
         assert np.allclose(dW, 4 * np.ones((2, 3)), atol=1e-6)
         assert np.array_equal(layer.forward(inputs), inputs @ np.arange(6.0).reshape(2, 3).T)  # put back
         try:
@@ -225,6 +226,35 @@ CASES = {
             assert "no gradient here" in str(error)
         else:
             raise AssertionError("the student's exception did not reach the test")
+        """),
+    # What would silently give a zero gradient must not: f handing back the same buffer at every
+    # point, and an array to nudge in place that the test side does not keep in step with the
+    # student's (a read-only one: a copy would be nudged while f reads its own).
+    "finite_differences_edge_cases": (
+        """
+        class Buffered:
+            def __init__(self):
+                self.out = np.zeros(2)
+            def forward(self, x):
+                self.out[...] = x[:2] ** 2
+                return self.out
+        class Frozen:
+            def __init__(self):
+                self.W = np.ones(3)
+                self.W.setflags(write=False)
+            def forward(self, x):
+                return x * self.W
+        """,
+        """
+        from backprop_lab import numerical_vjp
+        assert np.allclose(numerical_vjp(Buffered().forward, np.array([1.0, 2.0, 3.0]), np.ones(2)), [2, 4, 0], atol=1e-6)
+        frozen = Frozen()
+        try:
+            numerical_vjp(frozen.forward, frozen.W, np.ones(3), args=(np.ones(3),), in_place=True)
+        except ValueError as error:
+            assert "in_place" in str(error), error
+        else:
+            raise AssertionError("an array the student process cannot write was nudged as a copy")
         """),
 }
 

@@ -158,13 +158,15 @@ def _ask(proxy, op, payload=_NOTHING, **fields):
 def evaluate_each(f, points: list, args: tuple = (), into=None) -> list:
     """gradcheck.evaluate_each in the test process: a student function or method at every point
     in one request (a finite-difference gradient costs one round trip, not two per element);
-    any other function here. `into`, the test's copy of an array student code holds, stands for
-    the student's own array there."""
+    any other function here. `into` must be an array both sides know in this cell (one read from
+    a student object): the student process nudges its own."""
     if not isinstance(f, (Proxy, _Member)):
         return gradcheck.evaluate_here(f, points, args, into)
     owner, fields = (f.owner, {"attr": f.name}) if isinstance(f, _Member) else (f, {})
-    process, hid = object.__getattribute__(owner, "_bpl_remote")
-    values = process.request("each", (list(points), tuple(args), into), h=hid, **fields)
+    process = object.__getattribute__(owner, "_bpl_remote")[0]
+    if into is not None and id(into) not in process.tid_of:
+        raise ValueError("in_place: x must be read from the student's object in this cell")
+    values = _ask(owner, "each", (list(points), tuple(args), into), **fields)
     if not isinstance(values, list) or len(values) != len(points):
         raise StudentProcessError("a malformed reply to a call at many points")
     return values

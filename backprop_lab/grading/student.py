@@ -22,8 +22,8 @@ import weakref
 import numpy as np
 import torch
 
-from .. import gradcheck
 from . import wire
+from ..gradcheck import evaluate_here
 from .kernel import CellOutputs
 
 SYSTEM_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
@@ -182,12 +182,13 @@ class StudentServer:
                                     lambda pid: self._persistent_load(pid, buffers, context))
             nodes = self._watch(memo, context)
         target = self.handles[header["h"]]
-        if op in ("call", "each"):
+        if op == "call":
             function = getattr(target, header["attr"]) if "attr" in header else target
-            if op == "each":  # the same function at many points (gradcheck.evaluate_each)
-                return gradcheck.evaluate_here(function, *args), nodes
             positional, keywords = args
             return function(*positional, **keywords), nodes
+        if op == "each":
+            function = getattr(target, header["attr"]) if "attr" in header else target
+            return evaluate_here(function, *args), nodes  # the same function at many points
         if op == "getattr":
             value = getattr(target, header["name"])
             self._keep(header, value, context)
