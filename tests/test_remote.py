@@ -256,6 +256,23 @@ CASES = {
         else:
             raise AssertionError("an array the student process cannot write was nudged as a copy")
         """),
+    # A test cell's last change to a student array, with no request after it, still reaches the
+    # student process before the next cell.
+    "changed_in_place_at_the_end_of_a_cell": (
+        """
+        class Layer:
+            def __init__(self):
+                self.W = np.zeros(3)
+            def total(self):
+                return float(self.W.sum())
+        layer = Layer()
+        """,
+        ("""
+        W = layer.W
+        W[:] = 2.0
+        """, """
+        assert layer.total() == 6.0, layer.total()
+        """)),
 }
 
 
@@ -265,9 +282,12 @@ def _run_cases(cases):
 
     kernel = execute.warm_up()
     folder = tempfile.mkdtemp(prefix="remote-")
-    jobs = [execute.Job(name, [(execute.LOCKED, LOCKED), (execute.STUDENT, textwrap.dedent(student)),
-                               (execute.TEST, textwrap.dedent(test))], f"{folder}/{name}")
-            for name, (student, test) in cases.items()]
+    def cells(student, tests):  # a case's test is one cell's source or a tuple of them
+        tests = tests if isinstance(tests, tuple) else (tests,)
+        return ([(execute.LOCKED, LOCKED), (execute.STUDENT, textwrap.dedent(student))]
+                + [(execute.TEST, textwrap.dedent(test)) for test in tests])
+
+    jobs = [execute.Job(name, cells(*case), f"{folder}/{name}") for name, case in cases.items()]
     for job in jobs:
         os.makedirs(job.workdir)
     zygote = Zygote(kernel, execute.Limits(cell_timeout=20), None, False)
@@ -290,7 +310,8 @@ def outcomes():
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_the_test_cell_sees_what_one_process_would(outcomes, name):
-    student_outputs, test_outputs = outcomes[name]["outputs"][1], outcomes[name]["outputs"][2]
+    student_outputs = outcomes[name]["outputs"][1]
+    test_outputs = [output for cell in outcomes[name]["outputs"][2:] for output in cell]
     assert outcomes[name]["flags"] == []  # unconfined, with many processes of this user around: no process limit
     assert not [o for o in student_outputs if o["output_type"] == "error"], student_outputs
     errors = [f"{o['ename']}: {o['evalue']}" for o in test_outputs if o["output_type"] == "error"]

@@ -499,7 +499,7 @@ def _serve_tests(reader, writer, sock, limits, kernel):
     """The test process: run locked and test cells, with the names student cells defined bound
     to proxies (remote.py). It never runs student code."""
     from .. import gradcheck
-    from .remote import StudentProcess, evaluate_each
+    from .remote import StudentProcess, StudentProcessError, evaluate_each
     kernel.attach()
     gradcheck.evaluate_each = evaluate_each
     signal.signal(signal.SIGALRM, on_alarm)
@@ -527,6 +527,11 @@ def _serve_tests(reader, writer, sock, limits, kernel):
         else:
             before = dict(kernel.namespace)
             outputs, count, truncated = run_cell(kernel, request["source"], limits, deadline - time.monotonic())
+            try:
+                if time.monotonic() < deadline:
+                    student.end_cell()
+            except (StudentProcessError, CellTimeoutError) as error:
+                flags.append(f"the cell's last changes to student arrays could not be written back ({error})")
             bound = {name: value for name, value in kernel.namespace.items() if before.get(name, _MISSING) is not value}
             owned.update(bound)
             if kind == LOCKED:

@@ -226,6 +226,12 @@ class StudentProcess:
         self.tracked, self.tid_of, self.reverse, self.reverse_ids = {}, {}, {}, {}
         self.attributes.clear()
 
+    def end_cell(self) -> None:
+        """Write the cell's last changes to arrays both sides know into the student's: the next
+        request would have carried them, but the next cell starts with nothing tracked."""
+        if not self.broken and any(wire.array_bytes(obj) != last for obj, last in self.tracked.values()):
+            self.request("sync")
+
     def bind_names(self, namespace: dict, owned: set, check: bool) -> list:
         """Bind in `namespace` the names student cells defined (not those the test side owns);
         return what the student side's integrity check found (when `check`)."""

@@ -181,6 +181,8 @@ class StudentServer:
             args, memo = wire.loads(buffers[header["payload"]],
                                     lambda pid: self._persistent_load(pid, buffers, context))
             nodes = self._watch(memo, context)
+        if op == "sync":  # nothing but the test's changes to arrays, written in by handle
+            return None, nodes
         target = self.handles[header["h"]]
         if op == "call":
             function = getattr(target, header["attr"]) if "attr" in header else target
