@@ -94,14 +94,17 @@ def _nudged(flat, i, step):
 def _kept(value):
     if isinstance(value, np.ndarray):
         return value.copy()
-    if type(value).__module__.startswith("torch") and hasattr(value, "clone"):  # a tensor (torch not imported here)
-        return value.clone()
-    return value
+    return value.clone() if _is_tensor(value) else value
 
 
 def _nbytes(value):
-    sized = isinstance(value, np.ndarray) or type(value).__module__.startswith("torch")
-    return getattr(value, "nbytes", 8) if sized else 8  # (asked of anything else, a proxy would ask the student)
+    sized = isinstance(value, np.ndarray) or _is_tensor(value)
+    return value.nbytes if sized else 8  # (asked of anything else, a proxy would ask the student)
+
+
+def _is_tensor(value):
+    """A torch tensor (torch is not imported here: the package stays light)."""
+    return type(value).__module__.startswith("torch") and hasattr(value, "clone") and hasattr(value, "nbytes")
 
 
 def _weighted_sum(y, dy):

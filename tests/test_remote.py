@@ -14,7 +14,17 @@ import pytest
 
 from backprop_lab.grading import forked
 
-LOCKED = "import numpy as np\nimport torch"
+LOCKED = '''import numpy as np
+import torch
+
+def raised(error_type, function, *args, **kwargs):
+    """What function(*args, **kwargs) raised, which must be an error_type."""
+    try:
+        function(*args, **kwargs)
+    except error_type as error:
+        return error
+    raise AssertionError(f"{getattr(function, '__name__', function)} raised no {error_type.__name__}")
+'''
 
 CASES = {
     # The test side keeps what it read of a plain attribute; student code that rebinds it, in a
@@ -176,12 +186,7 @@ CASES = {
             raise ValueError("bad input")
         """,
         """
-        try:
-            noisy(3)
-        except ValueError as error:
-            assert "bad input" in str(error)
-        else:
-            raise AssertionError("the student's exception did not reach the test")
+        assert "bad input" in str(raised(ValueError, noisy, 3))
         """),
     # gradcheck asks the student process for a student function at every point in one request;
     # the gradient, what student code prints and the errors it raises are as with one call a point.
@@ -220,12 +225,7 @@ CASES = {
         assert process.seq - asked == 2, process.seq - asked   # the student's own W nudged there
         assert np.allclose(dW, 4 * np.ones((2, 3)), atol=1e-6)
         assert np.array_equal(layer.forward(inputs), inputs @ np.arange(6.0).reshape(2, 3).T)  # put back
-        try:
-            numerical_gradient(broken, x)
-        except ArithmeticError as error:
-            assert "no gradient here" in str(error)
-        else:
-            raise AssertionError("the student's exception did not reach the test")
+        assert "no gradient here" in str(raised(ArithmeticError, numerical_gradient, broken, x))
         """),
     # What would silently give a zero gradient must not: f handing back the same buffer at every
     # point, and an array to nudge in place that the test side does not keep in step with the
@@ -247,14 +247,12 @@ CASES = {
         """,
         """
         from backprop_lab import numerical_vjp
-        assert np.allclose(numerical_vjp(Buffered().forward, np.array([1.0, 2.0, 3.0]), np.ones(2)), [2, 4, 0], atol=1e-6)
+        gradient = numerical_vjp(Buffered().forward, np.array([1.0, 2.0, 3.0]), np.ones(2))
+        assert np.allclose(gradient, [2, 4, 0], atol=1e-6), gradient
         frozen = Frozen()
-        try:
-            numerical_vjp(frozen.forward, frozen.W, np.ones(3), args=(np.ones(3),), in_place=True)
-        except ValueError as error:
-            assert "in_place" in str(error), error
-        else:
-            raise AssertionError("an array the student process cannot write was nudged as a copy")
+        error = raised(ValueError, numerical_vjp, frozen.forward, frozen.W, np.ones(3), args=(np.ones(3),),
+                       in_place=True)
+        assert "in_place" in str(error), error
         """),
     # A test cell's last change to a student array, with no request after it, still reaches the
     # student process before the next cell.

@@ -6,8 +6,8 @@ test process itself (test cells and the locked cells they need, needs.py; studen
 proxies, remote.py). It feeds them one cell at a time, each cell to the process that runs it (those
 locked cells to both), records the outputs nbgrader will score — the test process's, for the cells
 it runs — and enforces the limits: per-cell and per-notebook time, output per cell and per
-notebook, the memory of all the student process's processes. It never waits on a notebook: pipes are read and written only when
-ready. Several notebooks run at once, one per worker.
+notebook, the memory of all the student process's processes. It never waits on a notebook:
+pipes are read and written only when ready. Several notebooks run at once, one per worker.
 """
 import collections
 import gc

@@ -185,8 +185,8 @@ class Kernel:
     def share_cells(self, sources) -> None:
         """Transform, parse and compile, once in the parent, cells that every notebook runs (locked
         and test cells): over the bench class, the test processes' CPU fell by a sixth to a quarter
-        with their parsing and compiling done here. Only multi-line
-        cells are transformed here: IPython transforms single lines depending on the namespace.
+        with their parsing and compiling done here. Only multi-line cells are transformed here:
+        IPython transforms single lines depending on the namespace.
         Read-only from then on: student code can neither edit nor (unseen, guard.py watches both
         classes) replace the tables."""
         shell, compiler = self.shell, self.shell.compile
