@@ -89,6 +89,16 @@ def _changes_after_each_tamper():
             tamper(kernel)
             return snapshot.changes({})
         found[name] = forked.start(tampered)()
+    found["untouched, by the fingerprint"] = forked.start(lambda: (snapshot.changes({}), snapshot.changed == set()))()
+
+    def changed_then_tampered():
+        import numpy
+        numpy.added_after_the_snapshot = 1  # a new name: not tampering, but the fingerprint changes
+        first = (snapshot.changes({}), snapshot.changed == set())
+        second = (snapshot.changes({}), snapshot.changed == set())  # the fingerprint was taken again
+        _recode_a_check(kernel)
+        return [first, second, snapshot.changes({})]
+    found["a change that is not tampering, then a tamper"] = forked.start(changed_then_tampered)()
     snapshot.remember_bindings({"np": sys.modules["numpy"]})
     found["a locked cell's name rebound"] = snapshot.changes({"np": "not numpy"})
     guard.WATCHED_MODULES.append("no_such_module_anywhere")  # in this fork only
@@ -112,6 +122,17 @@ def test_an_untouched_process_shows_no_change(found):
 @pytest.mark.parametrize("name", list(TAMPERS))
 def test_each_tamper_is_named(found, name):
     assert TAMPERS[name][1] in found[name], found[name]
+
+
+def test_an_untouched_process_is_told_apart_by_the_fingerprint(found):
+    """The check reads words by address instead of touching every watched object (guard.Fingerprint)."""
+    assert found["untouched, by the fingerprint"] == [[], True]
+
+
+def test_the_fingerprint_is_taken_again_after_a_change_that_is_not_tampering(found):
+    first, second, after_tamper = found["a change that is not tampering, then a tamper"]
+    assert first == [[], False] and second == [[], True]
+    assert after_tamper == ["the code of backprop_lab.checks.assert_close was changed"]
 
 
 def test_a_locked_cells_name_rebound_is_named(found):

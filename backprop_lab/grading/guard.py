@@ -8,6 +8,12 @@ graded test cell the student process compares its present state with the snapsho
 voids that cell and flags the submission. Identity is what is compared (a
 replaced object is a different object), plus the code of every watched function (a function can
 keep its identity and be given new code).
+
+The watched modules and classes hold thousands of objects. Comparing them from Python writes the
+reference count of each, and in a student process, forked from the zygote, every such write copies
+a page the zygote shares: some 2,000 pages and 10 ms in the first check of each process. So each
+check first reads, by address, words that change with them (Fingerprint); only when one of those
+differs are the objects themselves compared.
 """
 import builtins
 import gc
@@ -18,6 +24,8 @@ import signal
 import sys
 import threading
 import types
+
+import numpy as np
 
 WATCHED_MODULES = ["builtins", "math", "json", "os", "struct", "io", "numpy", "numpy.linalg", "numpy.random",
                    "numpy.testing", "torch", "torch.nn", "torch.nn.functional", "torch.autograd",
@@ -43,8 +51,9 @@ class _Seen:
     replaced or deleted and that its functions kept their code (it runs for every graded cell of
     every notebook); `replaced` and `recoded` name what differs."""
 
-    def __init__(self, contents):
-        self.contents = contents
+    def __init__(self, namespace):
+        self.namespace = namespace  # the dict itself, for its version tag (Fingerprint)
+        self.contents = contents = dict(namespace)
         self.code = {key: _PARTS(value) for key, value in contents.items() if isinstance(value, types.FunctionType)}
         self._values, self._functions = list(contents.values()), [contents[key] for key in self.code]
         self._parts = list(self.code.values())
@@ -72,12 +81,14 @@ class Snapshot:
     def __init__(self, kernel):
         shell = kernel.shell
         self.modules = {name: importlib.import_module(name) for name in WATCHED_MODULES}  # a missing one is an error
-        self.seen = {name: _Seen(dict(vars(module))) for name, module in self.modules.items()}
+        self.seen = {name: _Seen(vars(module)) for name, module in self.modules.items()}
         classes = [getattr(self.modules.get(m) or importlib.import_module(m), c) for m, c in WATCHED_CLASSES]
         classes += [cls for obj in (shell, shell.display_pub, shell.displayhook, kernel, shell.events, shell.compile)
                     for cls in type(obj).__mro__ if cls.__module__ != "builtins"]
         self.classes = {f"{cls.__module__}.{cls.__qualname__}": cls for cls in classes}
-        self.seen_classes = {name: _Seen(dict(vars(cls))) for name, cls in self.classes.items()}
+        self.seen_classes = {name: _Seen(_class_dict(cls)) for name, cls in self.classes.items()}
+        self.fingerprint = Fingerprint([*self.seen.values(), *self.seen_classes.values()])
+        self.changed = set()  # in this check, the namespaces (_Seen) the fingerprint says may differ
         self.objects = {"the IPython shell": shell, "the display publisher": shell.display_pub,
                         "the display hook": shell.displayhook, "the grader's kernel": kernel,
                         "IPython's events": shell.events}
@@ -109,7 +120,44 @@ class Snapshot:
 
     def changes(self, namespace: dict) -> list:
         """Descriptions of everything that differs from the snapshot (empty when untouched)."""
-        return [found for check in CHECKS for found in check(self, namespace)]
+        self.changed = self.fingerprint.changed()
+        found = [found for check in CHECKS for found in check(self, namespace)]
+        if not found and self.changed:
+            # not tampering: IPython adds and removes builtins around every cell, a module imports a submodule late
+            self.fingerprint.retake()
+        return found
+
+
+class Fingerprint:
+    """Words of memory that change when a watched namespace does (its dict's version tag, which
+    CPython gives a new value on every insertion, replacement or deletion) or a watched function is
+    given new code or defaults (its code, defaults and keyword defaults pointers), read by address
+    in one NumPy gather: no reference to the objects, so no write to them. The snapshot holds every
+    object read here, so no address is reused. Where this interpreter's layout is not the one
+    assumed, every namespace counts as changed and every check compares the objects."""
+
+    def __init__(self, seen: list):
+        self.seen, addresses, owners = seen, [], []
+        for number, one in enumerate(seen):
+            words = [id(one.namespace) + _DICT_VERSION]
+            words += [id(function) + offset for function in one._functions for offset in _FUNCTION_PARTS]
+            addresses += words
+            owners += [number] * len(words)
+        self.indices = np.array(addresses, dtype=np.int64) // 8 - 1  # words, from address 8
+        self.owners = np.array(owners, dtype=np.int64)
+        self.words = _read(self.indices) if _LAYOUT_HOLDS else None
+
+    def changed(self) -> set:
+        """The namespaces (_Seen) whose words differ from when they were taken. Only C methods of
+        arrays and no builtins: student code may have replaced any Python function, and that is
+        what the slow comparison then names."""
+        if self.words is None:
+            return set(self.seen)
+        return {self.seen[number] for number in self.owners[_read(self.indices) != self.words].tolist()}
+
+    def retake(self) -> None:
+        if self.words is not None:
+            self.words = _read(self.indices)
 
 
 # ------------------------------------------------------------------ the checks, one per kind of state
@@ -117,7 +165,7 @@ class Snapshot:
 def _modules(snapshot, namespace):
     for name, module in snapshot.modules.items():
         seen, current = snapshot.seen[name], vars(module)
-        if sys.modules.get(name) is module and seen.unchanged(current):
+        if sys.modules.get(name) is module and (seen not in snapshot.changed or seen.unchanged(current)):
             continue
         if sys.modules.get(name) is not module:
             yield f"sys.modules[{name!r}] was replaced"
@@ -129,7 +177,7 @@ def _modules(snapshot, namespace):
 def _classes(snapshot, namespace):
     for name, cls in snapshot.classes.items():
         seen, current = snapshot.seen_classes[name], vars(cls)
-        if len(current) == len(seen.contents) and seen.unchanged(current):
+        if seen not in snapshot.changed or (len(current) == len(seen.contents) and seen.unchanged(current)):
             continue  # nothing replaced or deleted, so nothing added either
         added = {key for key in set(current) - set(seen.contents) if key.startswith("__")}
         if added or seen.replaced(current) or seen.recoded():
@@ -178,6 +226,44 @@ CHECKS = (_modules, _classes, _shell_objects, _interpreter_hooks, _callback_list
 
 
 _MISSING = object()
+
+
+def _class_dict(cls):
+    """The dict behind vars(cls) (a read-only view made anew on each call)."""
+    return gc.get_referents(vars(cls))[0]
+
+
+class _AddressSpace:
+    """This process's memory as read-only 8-byte words, from address 8 on (NumPy reads only what is indexed)."""
+    __array_interface__ = {"shape": ((1 << 44) - 1,), "typestr": "<u8", "data": (8, True), "version": 3}
+
+
+_WORDS = np.asarray(_AddressSpace())
+_DICT_VERSION = 24                 # PyDictObject: refcount, type, ma_used, ma_version_tag
+_FUNCTION_PARTS = (48, 56, 64)     # PyFunctionObject: refcount, type, globals, builtins, name, qualname, code, defaults, kwdefaults
+
+
+def _read(indices):
+    return _WORDS[indices]
+
+
+def _word(address):
+    return int(_WORDS[address // 8 - 1])
+
+
+def _layout_holds():
+    """Whether this interpreter keeps those fields at those offsets."""
+    def probe(a=0, *, b=0):
+        pass
+    namespace = {}
+    version = _word(id(namespace) + _DICT_VERSION)
+    namespace["key"] = probe
+    return (_word(id(namespace) + _DICT_VERSION) != version
+            and [_word(id(probe) + offset) for offset in _FUNCTION_PARTS]
+            == [id(probe.__code__), id(probe.__defaults__), id(probe.__kwdefaults__)])
+
+
+_LAYOUT_HOLDS = _layout_holds()
 _LIBRARY_PREFIXES = ("numpy", "torch", "backprop_lab", "matplotlib", "math", "builtins", "IPython")
 
 
