@@ -1,5 +1,5 @@
 """The grader's feedback pages are nbconvert's: one FeedbackExporter renders a class in a row,
-remembering highlighted code and rendered markdown across students, and skips the
+remembering rendered cells, highlighted code and rendered markdown across students, and skips the
 BeautifulSoup pass over each page. Each page must be the page PageExporter (nbconvert's
 HTMLExporter on our template, uncached) makes of that notebook alone, once both are read as HTML
 (the pass only re-serializes the page and adds alt text to images)."""

@@ -10,8 +10,8 @@ must not see withheld and what a submission put on it made inert.
 - Formulas are MathML made at build time (formulas.py): the page loads no script and nothing
   from the network, and its Content-Security-Policy lets nothing run.
 - Student HTML (outputs, markdown answers, raw cells) goes through nh3 (safe_html.py).
-- A class renders fast (`FeedbackExporter`): code is highlighted and markdown rendered once per
-  distinct cell, and the finished page is not parsed again.
+- A class renders fast (`FeedbackExporter`): each distinct cell is rendered once, code
+  highlighted and markdown rendered once per distinct source, and the finished page is not parsed again.
 """
 import json
 import re
@@ -119,14 +119,28 @@ class PageExporter(HTMLExporter):
 
 class FeedbackExporter(CompiledTemplates, ValidatedOnce, PageExporter):
     """The page exporter, lighter for a class of near-identical notebooks:
-    - code is highlighted and markdown rendered once per distinct cell, not once per student
-      (most cells are the release's own; highlighting was two thirds of a page's time);
+    - each distinct cell is rendered once (most are the release's own or a test every student
+      passed), and within the others code is highlighted and markdown rendered once per distinct
+      source, not once per student (highlighting was two thirds of a page's time);
     - no BeautifulSoup pass over the finished page. On nbgrader's feedback template (classic
       cells) that pass only gives images without one an alt text: done with a regular expression."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.rendered_markdown = {}
+        self.rendered_markdown, self.rendered_cells = {}, {}
+
+    def _create_environment(self):
+        environment = super()._create_environment()
+        cells = self.rendered_cells
+        environment.globals.update(rendered_cell=cells.get, remember_cell=cells.setdefault)
+        environment.filters["cell_key"] = self.cell_key
+        return environment
+
+    def cell_key(self, cell, resources):
+        """What a cell's HTML depends on: all of the cell, and the folder if images are embedded
+        (the rest the template reads is this exporter's settings)."""
+        path = resources.get("metadata", {}).get("path", "") if self.embed_images else ""
+        return json.dumps([cell, path], sort_keys=True)
 
     def from_notebook_node(self, nb, resources=None, **kw):
         if not isinstance(self.filters.get("highlight_code"), _RememberedHighlight):
