@@ -141,3 +141,21 @@ def test_a_locked_cells_name_rebound_is_named(found):
 
 def test_a_missing_watched_module_is_an_error(found):
     assert found["a watched module missing"] == "ModuleNotFoundError"
+
+
+def test_the_fingerprint_sees_a_dict_change_and_always_compares_a_namespace_without_a_dict():
+    import types
+
+    from backprop_lab.grading import guard
+
+    def function(a=1):
+        return a
+    namespace = {"f": function, "n": 1}
+    seen, view = guard._Seen(namespace), guard._Seen(types.MappingProxyType({"n": 1}))
+    fingerprint = guard.Fingerprint([seen, view])
+    assert fingerprint.changed() == {view}
+    namespace["n"] = 2
+    assert fingerprint.changed() == {seen, view}
+    fingerprint.retake()
+    function.__defaults__ = (2,)
+    assert fingerprint.changed() == {seen, view}

@@ -138,6 +138,8 @@ class Fingerprint:
 
     def __init__(self, seen: list):
         self.seen, addresses, owners = seen, [], []
+        # a namespace that is not a dict has no version tag: it is compared every time
+        self.always = {one for one in seen if type(one.namespace) is not dict}
         for number, one in enumerate(seen):
             words = [id(one.namespace) + _DICT_VERSION]
             words += [id(function) + offset for function in one._functions for offset in _FUNCTION_PARTS]
@@ -153,7 +155,7 @@ class Fingerprint:
         what the slow comparison then names."""
         if self.words is None:
             return set(self.seen)
-        return {self.seen[number] for number in self.owners[_read(self.indices) != self.words].tolist()}
+        return self.always | {self.seen[number] for number in self.owners[_read(self.indices) != self.words].tolist()}
 
     def retake(self) -> None:
         if self.words is not None:
@@ -229,8 +231,11 @@ _MISSING = object()
 
 
 def _class_dict(cls):
-    """The dict behind vars(cls) (a read-only view made anew on each call)."""
-    return gc.get_referents(vars(cls))[0]
+    """The dict behind vars(cls), a read-only view made anew on each call (the view itself if
+    it holds something else: a metaclass may define __dict__)."""
+    view = vars(cls)
+    inside = gc.get_referents(view)
+    return inside[0] if len(inside) == 1 and type(inside[0]) is dict else view
 
 
 class _AddressSpace:
