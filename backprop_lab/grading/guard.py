@@ -141,7 +141,7 @@ class Fingerprint:
         # a namespace that is not a dict has no version tag: it is compared every time
         self.always = {one for one in seen if type(one.namespace) is not dict}
         for number, one in enumerate(seen):
-            words = [id(one.namespace) + _DICT_VERSION]
+            words = [] if one in self.always else [id(one.namespace) + _DICT_VERSION]
             words += [id(function) + offset for function in one._functions for offset in _FUNCTION_PARTS]
             addresses += words
             owners += [number] * len(words)
