@@ -145,7 +145,7 @@ class Fingerprint:
             words += [id(function) + offset for function in one._functions for offset in _FUNCTION_PARTS]
             addresses += words
             owners += [number] * len(words)
-        self.indices = np.array(addresses, dtype=np.int64) // 8 - 1  # words, from address 8
+        self.indices = _index(np.array(addresses, dtype=np.int64))
         self.owners = np.array(owners, dtype=np.int64)
         self.words = _read(self.indices) if _LAYOUT_HOLDS else None
 
@@ -248,12 +248,17 @@ _DICT_VERSION = 24                 # PyDictObject: refcount, type, ma_used, ma_v
 _FUNCTION_PARTS = (48, 56, 64)     # PyFunctionObject: refcount, type, globals, builtins, name, qualname, code, defaults, kwdefaults
 
 
+def _index(address):
+    """Where the word at `address` (or at each of an array of them) is in _WORDS."""
+    return address // 8 - 1
+
+
 def _read(indices):
     return _WORDS[indices]
 
 
 def _word(address):
-    return int(_WORDS[address // 8 - 1])
+    return int(_WORDS[_index(address)])
 
 
 def _layout_holds():
