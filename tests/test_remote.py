@@ -299,11 +299,13 @@ def _run_cases(cases):
 
 # The harness itself can fail: a test cell whose assertion is false must give an error output.
 WRONG = {"wrong_expectation": ("x = 1", "assert x == 2")}
+# Student code that prints more than a cell may keep while a test cell calls it (3 MiB, the cap 1 MiB).
+FLOOD = {"flood_during_a_call": ("def shout():\n    print('x' * (3 << 20))", "shout()")}
 
 
 @pytest.fixture(scope="module")
 def outcomes():
-    return forked.start(lambda: _run_cases({**CASES, **WRONG}))()
+    return forked.start(lambda: _run_cases({**CASES, **WRONG, **FLOOD}))()
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -323,3 +325,10 @@ def test_the_test_cell_sees_what_one_process_would(outcomes, name):
 def test_a_wrong_expectation_fails(outcomes):
     assert any(o["output_type"] == "error" and o["ename"] == "AssertionError"
                for o in outcomes["wrong_expectation"]["outputs"][2])
+
+
+def test_output_cut_during_a_call_is_flagged_on_the_test_cell(outcomes):
+    flood = outcomes["flood_during_a_call"]
+    kept = sum(len(o.get("text", "")) for o in flood["outputs"][2])
+    assert kept <= 1 << 20, kept
+    assert [3, "printed more output than the grader keeps (truncated)"] in flood["flags"], flood["flags"]

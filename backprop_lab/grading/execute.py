@@ -503,7 +503,7 @@ def _serve_tests(reader, writer, sock, limits, kernel):
     kernel.attach()
     gradcheck.evaluate_each = evaluate_each
     signal.signal(signal.SIGALRM, on_alarm)
-    student = StudentProcess(sock, kernel.forward_output)
+    student = StudentProcess(sock, kernel.forward_output, kernel.output_cut)
     owned = set(kernel.namespace)  # names the test side bound itself: never replaced by the student's
     incoming = os.fdopen(reader, "rb", buffering=0)
     while True:

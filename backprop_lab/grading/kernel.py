@@ -222,6 +222,10 @@ class Kernel:
         else:
             self.outputs.add(output)
 
+    def output_cut(self) -> None:
+        """Student code run on the test's behalf printed more than the cell keeps."""
+        self.outputs.truncated = True
+
     def attach(self) -> None:
         """Route print() and warnings into the cell's outputs (called in the child only)."""
         sys.stdout, sys.stderr = _Stream(self, "stdout"), _Stream(self, "stderr")

@@ -206,8 +206,8 @@ class _Refs:
 class StudentProcess:
     """The test process's connection to the notebook's student process."""
 
-    def __init__(self, sock, forward_output):
-        self.sock, self.forward_output = sock, forward_output
+    def __init__(self, sock, forward_output, output_cut):
+        self.sock, self.forward_output, self.output_cut = sock, forward_output, output_cut
         self.seq, self.cell, self.deadline = 0, 0, None
         self.broken = None                  # why the connection can no longer be used
         self.timed_out = False              # a request outlived its cell's time limit
@@ -302,6 +302,8 @@ class StudentProcess:
             self._register_class(cid, info)
         for output in _as_list(message.get("out")):
             self._forward(output)
+        if message.get("cut") is True:  # the student side kept only the cell's share of what was printed
+            self.output_cut()
 
     def _decode(self, node, buffers, refs):
         return wire.decode(node, buffers, refs, self._proxy, self._track_received)

@@ -169,6 +169,8 @@ class StudentServer:
             self.kernel.outputs = previous_outputs
         reply["stale"] = self._stale()
         reply["out"] = [item for item in outputs.items if item["output_type"] in ("stream", "display_data")]
+        if outputs.truncated:
+            reply["cut"] = True
         reply["classes"] = context.new_classes
         wire.send(self.sock, {key: value for key, value in reply.items() if value != []},  # (the test side reads [] for absent)
                   encoder.buffers, default=repr)
