@@ -15,6 +15,7 @@ mode hold on the student side during the call.
 import _signal  # signal.pthread_sigmask without its conversion of the masks to enums (twice per request)
 import builtins
 import copy
+import functools
 import select
 import signal
 import time
@@ -257,7 +258,7 @@ class StudentProcess:
         header["sync"] = self._changed_arrays(buffers)
         memo = {}
         if payload is not _NOTHING:
-            data, memo = wire.dumps(payload, lambda obj: self._persistent_id(obj, buffers))
+            data, memo = wire.dumps(payload, functools.partial(self._persistent_id, buffers=buffers))
             header["payload"] = len(buffers)
             buffers.append(data)
         reply, reply_buffers = self._exchange(header, buffers)
@@ -381,7 +382,7 @@ class StudentProcess:
             else:
                 raise PermissionError(f"student code may not {op} this object of the test")
             answer["sync"] = self._changed_arrays(out)
-            data, _ = wire.dumps(value, lambda obj: self._answer_id(obj, out))
+            data, _ = wire.dumps(value, functools.partial(self._answer_id, buffers=out))
             answer["payload"] = len(out)
             out.append(data)
         except Exception as error:  # noqa: BLE001 - reported to student code, without details

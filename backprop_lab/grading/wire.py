@@ -263,6 +263,8 @@ def _decode_tensor(node, buffers):
 def array_bytes(value) -> tuple:
     """(bytes, dtype str, shape) of an array or tensor's contents: together, what a change in
     place (of values, or of shape) changes."""
+    if type(value) is np.ndarray:  # most of them, at every request: without asarray's checks
+        return value.tobytes(), value.dtype.str, list(value.shape)
     if isinstance(value, torch.Tensor):
         value = value.detach().cpu().resolve_conj().resolve_neg().numpy(force=True)
     array = np.asarray(value, order="C")
