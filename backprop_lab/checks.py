@@ -26,6 +26,7 @@ Every check first makes sure the student returned the right *kind* of thing (a n
 of the right shape, finite values) and converts it to a plain float64 NumPy value, so objects that
 pretend to be equal to everything cannot pass.
 """
+import contextlib
 import itertools
 import re
 import textwrap
@@ -482,17 +483,38 @@ def call_without_autograd(function, *args, **kwargs):
     compute its gradients by hand (`backpropagation` in 04, `three_layer_backward` in 06).
 
     The call runs inside `torch.inference_mode()`, so nothing it computes is recorded for a backward
-    pass, and while it runs `Tensor.backward`, `torch.autograd.backward`, `torch.autograd.grad` and
-    the engine behind them (whatever name student code saved them under) raise a RuntimeError. A
-    hand-written backward pass, in NumPy or in torch arithmetic, notices none of this. If the
-    function fails because it called autograd, the check fails with the diagnosis "autograd"; any
-    other exception (a `NotImplementedError` of a stub, the student's own RuntimeError) is raised
-    unchanged.
+    pass, and under `autograd_refused`. A hand-written backward pass, in NumPy or in torch
+    arithmetic, notices none of this. If the function fails because it called autograd, the check
+    fails with the diagnosis "autograd"; any other exception (a `NotImplementedError` of a stub, the
+    student's own RuntimeError) is raised unchanged.
     """
     import torch
-    from torch.autograd import graph, variable
 
     name = getattr(function, "__name__", "the function")
+    try:
+        with autograd_refused(name), torch.inference_mode():
+            return function(*args, **kwargs)
+    except RuntimeError as error:
+        if isinstance(error, NotImplementedError) or not is_autograd_error(error):
+            raise
+        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+        fail(f"{name} runs with autograd switched off", "autograd",
+             text=f"The function {name} called autograd (.backward() or torch.autograd), which the tests switch off: "
+                  f"{first_line}\nCompute every gradient by hand, from the values the forward pass "
+                  "stored and the weights.")
+
+
+_refused_for = []  # the functions called under autograd_refused, innermost last
+
+
+@contextlib.contextmanager
+def autograd_refused(name: str):
+    """While inside, `Tensor.backward`, `torch.autograd.backward`, `torch.autograd.grad` and the engine
+    behind them (whatever name code saved them under) raise a RuntimeError naming `name`, in or out
+    of inference mode. The grader's student process enters it too, for requests made inside
+    (`refusing_autograd`): student code runs there."""
+    import torch
+    from torch.autograd import variable
 
     def refuse(*_, **__):
         raise RuntimeError(f"{AUTOGRAD_REFUSED}: {name} must compute its gradients by hand")
@@ -505,17 +527,15 @@ def call_without_autograd(function, *args, **kwargs):
              variable.Variable._execution_engine)
     torch.Tensor.backward = torch.autograd.backward = torch.autograd.grad = refuse
     variable.Variable._execution_engine = _RefusingEngine()
+    _refused_for.append(name)
     try:
-        with torch.inference_mode():
-            return function(*args, **kwargs)
-    except RuntimeError as error:
-        if isinstance(error, NotImplementedError) or not is_autograd_error(error):
-            raise
-        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
-        fail(f"{name} runs with autograd switched off", "autograd",
-             text=f"The function {name} called autograd (.backward() or torch.autograd), which the tests switch off: "
-                  f"{first_line}\nCompute every gradient by hand, from the values the forward pass "
-                  "stored and the weights.")
+        yield
     finally:
+        _refused_for.pop()
         (torch.Tensor.backward, torch.autograd.backward, torch.autograd.grad,
          variable.Variable._execution_engine) = saved
+
+
+def refusing_autograd() -> str | None:
+    """The name of the function autograd is refused for just now, or None."""
+    return _refused_for[-1] if _refused_for else None

@@ -271,6 +271,23 @@ CASES = {
         """, """
         assert layer.total() == 6.0, layer.total()
         """)),
+    # Autograd is refused where student code runs, for as long as a test calls it through
+    # call_without_autograd: leaving inference mode does not bring it back.
+    "autograd_refused_in_the_student_process": (
+        """
+        def sneaky_gradient(x):
+            with torch.inference_mode(False), torch.enable_grad():
+                w = torch.tensor(x, requires_grad=True)
+                (w ** 2).sum().backward()
+                return w.grad.numpy()
+        """,
+        """
+        from backprop_lab.checks import call_without_autograd
+        assert np.array_equal(sneaky_gradient(np.ones(2)), [2.0, 2.0])   # allowed outside the check
+        failure = raised(Exception, call_without_autograd, sneaky_gradient, np.ones(2))
+        assert "autograd" in str(failure), failure
+        assert np.array_equal(sneaky_gradient(np.ones(2)), [2.0, 2.0])   # and allowed again after it
+        """),
 }
 
 

@@ -25,7 +25,7 @@ import weakref
 import numpy as np
 import torch
 
-from .. import gradcheck
+from .. import checks, gradcheck
 from . import wire
 from .kernel import TIMEOUT_ERROR, CellTimeoutError
 
@@ -254,6 +254,9 @@ class StudentProcess:
         header = {"op": op, "seq": self.seq, "cell": self.cell, "release": self.released[:],
                   "grad": torch.is_grad_enabled(), "inference": torch.is_inference_mode_enabled(), **fields}
         self.released.clear()
+        refused = checks.refusing_autograd()
+        if refused is not None:  # call_without_autograd: refused where student code runs too
+            header["no_autograd"] = refused
         buffers = []
         header["sync"] = self._changed_arrays(buffers)
         memo = {}
