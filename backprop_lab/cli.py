@@ -6,12 +6,8 @@ import sys
 import time
 from pathlib import Path
 
-# jsonschema imports rfc3987_syntax when it is installed (jupyter's format extras), and that
-# builds a grammar for about a second at import; nothing here checks IRI formats.
-sys.modules.setdefault("rfc3987_syntax", None)
-
-from .instructor import course  # noqa: E402
-from .instructor.validate import validate  # noqa: E402
+from .instructor import course
+from .instructor.validate import validate
 
 
 def release(root, names):

@@ -101,6 +101,17 @@ def graded(prepared, tmp_path_factory):
     return found
 
 
+def test_entry_points_skip_building_the_iri_grammar():
+    """run_autograder starts once per submission: jsonschema's optional IRI grammar (about a
+    second to build, unused) stays out of it and out of the `backprop-lab` command."""
+    for module in ("backprop_lab.grading.gradescope", "backprop_lab.cli"):
+        done = subprocess.run([sys.executable, "-c", f"import sys, {module}, nbformat.validator; "
+                               "print(sys.modules.get('rfc3987_syntax', 'never imported'))"],
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == "None", module
+
+
 def test_results_follow_gradescope_spec(graded):
     auto_cells = [grade_id for grade_id, kind in autograded_cells().items()]
     for case, results in graded.items():

@@ -497,7 +497,6 @@ def _release(students):
     """As the instructor in the course folder: students into the gradebook; each written assignment
     generated (which registers it in the gradebook) and released to the exchange. One process
     for all of it: nbgrader's start-up is most of the cost of each command."""
-    sys.modules.setdefault("rfc3987_syntax", None)  # as in cli.py: a second of import for nothing
     from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.apps import NbGraderAPI
 
@@ -675,7 +674,6 @@ def grade(root, name, workers=None):
 def _nbgrader_api(root, method, *args, **kwargs):
     """One nbgrader command through its Python API, in this process (each `nbgrader` command
     spends seconds starting); raises with nbgrader's own log when it fails."""
-    sys.modules.setdefault("rfc3987_syntax", None)
     from nbgrader.apps import NbGraderAPI
 
     from ..grading.options import course_config
