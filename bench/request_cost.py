@@ -6,8 +6,10 @@ A test cell that calls student code sends a request across the process boundary 
 to grading/student.py) and waits for the reply; the bench class makes about 200 of them per
 notebook. This runs notebooks of two cells (a student cell defining a class and a function, a
 test cell making the same request in a loop), isolated as `backprop-lab grade` runs them, and
-prints the wall time per request for each kind. Beside them, in the same run: a bare round trip
-between two forked Python processes over a socket pair, the floor no protocol goes below.
+prints the wall time per request for each kind: the notebook's time less that of the same
+notebook making no request (starting and ending its processes). Beside them, in the same run: a
+bare round trip between two forked Python processes over a socket pair, the floor no protocol
+goes below.
 """
 import argparse
 import os
@@ -21,12 +23,7 @@ from backprop_lab.grading import execute, grade
 from backprop_lab.grading.zygote import Zygote
 
 STUDENT_CELL = """
-import numpy as np
-
 class Thing:
-    def __init__(self):
-        self.weights = np.ones((3, 2))
-
     @property
     def computed(self):
         return 1
@@ -40,8 +37,11 @@ def double(x):
     return x * 2
 """
 
-# What each test cell repeats: one request apiece (a property is read anew every time).
+# What each test cell repeats: one request apiece (a property is read anew every time). The
+# notebook that repeats nothing gives the time of everything else.
+NO_REQUEST = "no request"
 REQUESTS = {
+    NO_REQUEST: "pass",
     "read a property": "thing.computed",
     "call with an int": "double(1)",
     "call with an array": "double(x)",
@@ -50,14 +50,15 @@ REQUESTS = {
 
 
 def time_requests(count: int) -> dict:
-    """{kind: seconds per request}, each kind in a notebook of its own (its start included)."""
+    """{kind: seconds per request}, each kind in a notebook of its own."""
     kernel = execute.warm_up()
     with tempfile.TemporaryDirectory(prefix="bench-requests-") as folder:
         jobs = []
         for index, (kind, statement) in enumerate(REQUESTS.items()):
             workdir = Path(folder) / str(index)
             workdir.mkdir()
-            test = f"import numpy as np\nx = np.ones((4, 3))\nfor _ in range({count}):\n    {statement}"
+            repeats = 0 if kind == NO_REQUEST else count
+            test = f"import numpy as np\nx = np.ones((4, 3))\nfor _ in range({repeats}):\n    {statement}"
             cells = [(execute.STUDENT, STUDENT_CELL), (execute.TEST, test)]
             jobs.append(execute.Job(kind, cells, str(workdir), escape=execute.first_escape(cells)))
         limits = execute.Limits()
@@ -68,13 +69,14 @@ def time_requests(count: int) -> dict:
             for job in jobs:
                 started = time.perf_counter()
                 result = execute.run_all([job], 1, limits, kernel, zygote)[job.key]
-                seconds[job.key] = (time.perf_counter() - started) / count
+                seconds[job.key] = time.perf_counter() - started
                 failed = [output for outputs in result.outputs for output in outputs if output["output_type"] == "error"]
                 if failed:
                     raise SystemExit(f"{job.key}: the test cell failed: {failed[0]['ename']}: {failed[0]['evalue']}")
         finally:
             zygote.close()
-    return seconds
+    alone = seconds.pop(NO_REQUEST)
+    return {kind: (total - alone) / count for kind, total in seconds.items()}
 
 
 def socket_floor(count: int) -> float:
