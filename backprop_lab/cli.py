@@ -49,8 +49,8 @@ def grade_class(root, args):
     submitted = args.submissions or root / "submitted"
     chosen_options = options.for_course(root, args.timeout, workers=args.workers, confine=not args.no_sandbox,
                                         figures=args.figures, tamper_checks=not args.boundary_only)
-    submissions, rows, seconds = grade(root, submitted, chosen_options)
-    results.print_table(root, submissions, rows)
+    submissions, rows, seconds = grade(root, submitted, chosen_options, report=True)
+    results.print_table(submissions)
     flagged = [s for s in submissions if s.flags or s.problems]
     if flagged:
         print("\nsubmissions that need a look:")
@@ -61,14 +61,23 @@ def grade_class(root, args):
     print(f"\n{len(submissions)} notebook(s) graded in {seconds:.1f} s ({len(executed)} run, "
           f"{len(submissions) - len(executed)} unchanged since the last run). Written: gradebook.db, "
           "autograded/, feedback/, grades.csv, cell_results.csv, report/")
-    return write_class_report(root)
+    return _said_where_the_report_is(root)
 
 
 def write_class_report(root):
     """report/index.html from the CSVs just written; says where it is."""
     from .instructor.report import write_report
 
-    path = write_report(root)
+    write_report(root)
+    return _said_where_the_report_is(root)
+
+
+def _said_where_the_report_is(root):
+    from .instructor.report import report_path
+
+    path = report_path(root)
+    if not path.is_file():
+        return 1  # (why it could not be written was said)
     print(f"\nClass report: {path.as_uri()}")
     return 0
 

@@ -72,11 +72,11 @@ def time_stock(scratch):
 
 def staged_jobs(scratch, run):
     """The cells `backprop-lab grade` ran, as execution jobs, one scratch folder each."""
-    from backprop_lab.grading import execute, grade
+    from backprop_lab.grading import execute, staging
 
     jobs = []
     for index, path in enumerate(sorted((scratch / ".grading" / "submitted").glob("*/*/*.ipynb"))):
-        cells = [(grade.cell_kind(cell), cell.source) for cell in nbformat.read(path, as_version=4).cells
+        cells = [(staging.cell_kind(cell), cell.source) for cell in nbformat.read(path, as_version=4).cells
                  if cell.cell_type == "code"]
         workdir = scratch / ".grading" / "bench" / str(run) / str(index)
         workdir.mkdir(parents=True)

@@ -5,8 +5,6 @@ import traceback
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from . import patches
-
 
 def start(work: Callable[[], Any], close: Iterable[int] = ()) -> Callable[[], Any]:
     """Run `work()` in a forked process, with the descriptors in `close` closed there; returns
@@ -19,7 +17,6 @@ def start(work: Callable[[], Any], close: Iterable[int] = ()) -> Callable[[], An
         try:
             for fd in (reader, *close):
                 os.close(fd)
-            patches.after_fork()
             try:
                 outcome = {"value": work()}
             except Exception:  # noqa: BLE001 - raised again in the parent

@@ -20,6 +20,7 @@ patches, and why:
 """
 import contextlib
 import json
+import os
 import types
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -82,6 +83,9 @@ def after_fork() -> None:
     connections must not cross a fork); the child opens its own."""
     for engine in _engines.values():
         engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=after_fork)  # every fork, whoever forks
 
 
 _VALIDATORS = {}  # schema as JSON -> its compiled validator

@@ -9,7 +9,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from ..instructor import course
-from . import gradebook
 
 
 def cell_rows(root: Path, submissions: list) -> list:
@@ -47,6 +46,8 @@ def _grades(book, s):
     """The grades nbgrader gave `s`; a zero for every cell if it could not grade it (any rows in
     the gradebook are then an earlier run's)."""
     from nbgrader.api import Grade, MissingEntry
+
+    from . import gradebook
 
     if not s.zeroed:
         try:
@@ -95,8 +96,9 @@ def totals(root: Path, submissions: list, rows: list) -> dict:
     return found
 
 
-def write_tables(root: Path, submissions: list, rows: list) -> None:
-    """cell_results.csv (every graded cell) and grades.csv (one row per student and assignment)."""
+def write_tables(root: Path, submissions: list, rows: list, found: dict) -> None:
+    """cell_results.csv (every graded cell) and grades.csv (one row per student and assignment,
+    `found` their totals())."""
     with open(root / "cell_results.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -105,18 +107,17 @@ def write_tables(root: Path, submissions: list, rows: list) -> None:
     with open(root / "grades.csv", "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["student", "assignment", "score", "max_score", "flagged"])
-        for (student, assignment), total in sorted(totals(root, submissions, rows).items()):
+        for (student, assignment), total in sorted(found.items()):
             writer.writerow([student, assignment, f"{total.score:g}", f"{total.max_score:g}",
                              flagged.get((student, assignment), "")])
 
 
-def print_table(root: Path, submissions: list, rows: list) -> None:
-    """One line per notebook: points from the tests, the written answers, and a note."""
-    found = totals(root, submissions, rows)
+def print_table(submissions: list) -> None:
+    """One line per notebook (its `total` found): points from the tests, the written answers, and a note."""
     width = max(len("student"), *(len(s.student) for s in submissions)) + 2
     print(f"\n{'student':<{width}}{'assignment':<26}{'tests':>11}  {'written answers':<18}notes")
     for s in submissions:
-        total = found[(s.student, s.assignment.name)]
+        total = s.total
         answers = "-"
         if total.written_max:
             answers = f"{total.to_grade:g} pts to grade" if total.to_grade else f"{total.written:g} / {total.written_max:g}"

@@ -1,12 +1,11 @@
-"""Scoring is nbgrader's own: `nbgrader autograde`, then `nbgrader generate_feedback`, in a
-process beside the one running notebooks. Autograde's Execute step replays the outputs our
-isolated children produced instead of starting a kernel, its sanitize pass is skipped (grade.py
-staged the notebooks sanitized by the same steps), and the grades of a notebook are read and
-saved at once instead of cell by cell. Feedback renders each distinct cell once."""
+"""Scoring is nbgrader's own: `nbgrader autograde`, then `nbgrader generate_feedback`, in the
+bookkeeping process (bookkeeper.py) beside the one running notebooks. Autograde's Execute step
+replays the outputs our isolated children produced instead of starting a kernel, its sanitize
+pass is skipped (staging.py staged the notebooks sanitized by the same steps), and the grades of a
+notebook are read and saved at once instead of cell by cell. Feedback renders each distinct cell once."""
 import contextlib
 import json
 import logging
-import os
 import warnings
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor, SaveAutoGrad
 from traitlets import Unicode
 from traitlets.config import Config
 
-from . import feedback, forked, gradebook
+from . import feedback, gradebook
 from .execute import error_output
 from .kernel import GRADER_ERROR
 from .patches import ValidatedOnce, replaying, schema_checked_once
@@ -180,38 +179,18 @@ _STEPS = [(ReplayedAutograde, "nbgrader could not grade the notebook ({}): every
            "nbgrader stopped making the assignment's feedback ({}): this page may be missing")]
 
 
-def start_scoring(root: Path, config: Config) -> tuple:
-    """Score assignments in a forked process while the grader goes on running notebooks: each one
-    as soon as `score(name)` says all its notebooks have run (nbgrader autograde: gradebook and
-    autograded/; then generate_feedback: feedback/). Returns (score, finish); finish() waits for
-    all of it and returns what failed, one {assignment, student (None: all of the assignment's),
-    problem, zero (every cell of it then scores zero)} per submission."""
-    reader, writer = os.pipe()
-
-    def scoring():
-        failures = []
-        with os.fdopen(reader) as requests:
-            for line in requests:
-                assignment = line.strip()
-                for converter, one_failed, all_stopped in _STEPS:
-                    for student, why in _convert(converter, root, assignment, config):
-                        alone = student is not None
-                        failures.append({"assignment": assignment, "student": student,
-                                         "problem": (one_failed if alone else all_stopped).format(why),
-                                         "zero": alone and converter is ReplayedAutograde})
-        return failures
-
-    scored = forked.start(scoring, close=[writer])
-    os.close(reader)
-
-    def score(assignment):
-        os.write(writer, f"{assignment}\n".encode())
-
-    def finish():
-        os.close(writer)
-        return scored()
-
-    return score, finish
+def score_assignment(root: Path, assignment: str, config: Config) -> list:
+    """nbgrader autograde (gradebook and autograded/), then generate_feedback (feedback/), on
+    every submission of `assignment`. Returns what failed, one {assignment, student (None: all of
+    the assignment's), problem, zero (every cell of it then scores zero)} per submission."""
+    failures = []
+    for converter, one_failed, all_stopped in _STEPS:
+        for student, why in _convert(converter, root, assignment, config):
+            alone = student is not None
+            failures.append({"assignment": assignment, "student": student,
+                             "problem": (one_failed if alone else all_stopped).format(why),
+                             "zero": alone and converter is ReplayedAutograde})
+    return failures
 
 
 def _convert(converter_class, root, assignment, config):

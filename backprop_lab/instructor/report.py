@@ -451,13 +451,15 @@ td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 """
 
 
+def report_path(root: Path) -> Path:
+    return Path(root) / "report" / "index.html"
+
+
 def write_report(root: Path) -> Path:
     """Build report/index.html from the class's CSVs; returns its path."""
-    root = Path(root)
-    page = build_html(read_class(root))
-    folder = root / "report"
-    folder.mkdir(exist_ok=True)
-    path = folder / "index.html"
+    page = build_html(read_class(Path(root)))
+    path = report_path(root)
+    path.parent.mkdir(exist_ok=True)
     partial = path.with_suffix(".partial")
     partial.write_text(page, encoding="utf-8")
     partial.replace(path)
