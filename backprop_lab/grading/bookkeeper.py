@@ -82,6 +82,9 @@ def _keep_books(submissions, staging, report, log, jobs_writer, requests_reader)
         prepared = stage.prepare_all(submissions, staging)
         with os.fdopen(jobs_writer, "w") as pipe:
             json.dump(prepared, pipe)
+        if report:  # its plotting library, loaded while the first notebooks run rather than at the end
+            from matplotlib.backends import backend_svg  # noqa: F401
+            from matplotlib import figure  # noqa: F401
         config = score.grading_config(staging.config, staging.staged.relative_to(staging.root), staging.executed)
         failures = []
         with os.fdopen(requests_reader) as requests:
