@@ -32,7 +32,7 @@ def test_a_bookkeeper_that_dies_still_leaves_the_tables(tmp_path, monkeypatch):
     def dies(*args):
         os._exit(9)  # in the bookkeeper, which this process forks after the patch
 
-    monkeypatch.setattr(score, "score_assignment", dies)
+    monkeypatch.setattr(score, "autograde", dies)
     said = []
     submissions, rows, _ = grade.grade(scratch, scratch / "submitted", options.for_course(scratch, workers=1),
                                        log=said.append)

@@ -49,7 +49,10 @@ class Bookkeeper:
 
     def score(self, assignment: str) -> None:
         """Every notebook of `assignment` has run: score it."""
-        os.write(self._requests, json.dumps(assignment).encode() + b"\n")
+        try:
+            os.write(self._requests, json.dumps(assignment).encode() + b"\n")
+        except BrokenPipeError:
+            pass  # the bookkeeper is gone: close() says so, and has the results written anyway
 
     def close(self) -> list:
         """Wait for the scoring and the results; bring the submissions up to date (problems,
@@ -63,7 +66,7 @@ class Bookkeeper:
             doubt = [{"assignment": s.assignment.name, "student": s.student, "zero": False,
                       "problem": "the scoring process failed: this grade may be out of date"}
                      for s in self._submissions]
-            outcome = forked.start(functools.partial(_close_books, self._submissions, self._staging, doubt,
+            outcome = forked.start(functools.partial(_results_anyway, self._submissions, self._staging, doubt,
                                                      self._report, self._log))()
         for submission, state in zip(self._submissions, outcome["submissions"]):
             submission.problems, submission.flags = state["problems"], state["flags"]
@@ -86,33 +89,74 @@ def _keep_books(submissions, staging, report, log, jobs_writer, requests_reader)
             from matplotlib.backends import backend_svg  # noqa: F401
             from matplotlib import figure  # noqa: F401
         config = score.grading_config(staging.config, staging.staged.relative_to(staging.root), staging.executed)
-        failures = []
+        failures, pages = [], []
         with os.fdopen(requests_reader) as requests:
             for line in requests:
-                failures += score.score_assignment(staging.root, json.loads(line), config)
-        return _close_books(submissions, staging, failures, report, log)
+                assignment = json.loads(line)
+                failures += score.autograde(staging.root, assignment, config)
+                # Its feedback pages in a process of their own: the next assignment, or after the
+                # last one the results (which need only the grades), go on meanwhile.
+                pages.append((assignment, forked.start(
+                    functools.partial(score.feedback_pages, staging.root, assignment, config))))
+        rows, totals = _results(submissions, staging, failures, report, log)
+        unrendered = [failure for assignment, rendered in pages for failure in _rendered(assignment, rendered)]
+        if unrendered:  # a page nbconvert could not make is a problem of its submission, in the results too
+            _note(unrendered, submissions)
+            _write_results(submissions, staging, rows, totals, report, log)
+        return _handed_back(submissions, rows, totals)
 
 
-def _close_books(submissions, staging, failures, report, log):
+def _rendered(assignment, rendered):
+    """What score.feedback_pages found it could not render, once its process is done."""
+    try:
+        return rendered()
+    except RuntimeError as error:
+        return [{"assignment": assignment, "student": None, "zero": False,
+                 "problem": f"the feedback pages could not be made: they may be missing ({str(error)[-300:]})"}]
+
+
+def _results(submissions, staging, failures, report, log):
     """Step 4: what failed in scoring noted on its submissions, each one's flags and time from
-    its run's record, the results written; what the runner needs back, as JSON."""
+    its run's record, the cell rows and totals; the tables and the report written. (rows, totals)."""
     from . import results
     from .grade import merge_flags
 
-    for failure in failures:
-        for s in submissions:
-            if s.assignment.name == failure["assignment"] and failure["student"] in (None, s.student):
-                s.problems.append(failure["problem"])
-                s.zeroed = s.zeroed or failure["zero"]
+    _note(failures, submissions)
     for s in submissions:
         path = staging.executed_path(s)
         record = json.loads(path.read_text()) if path.is_file() else {"flags": [], "seconds": 0.0}
         s.flags, s.seconds = merge_flags(record["flags"]), record["seconds"]
     rows = results.cell_rows(staging.root, submissions)
     totals = results.totals(staging.root, submissions, rows)
+    _write_results(submissions, staging, rows, totals, report, log)
+    return rows, totals
+
+
+def _results_anyway(submissions, staging, failures, report, log):
+    """The results, written by a new process when the bookkeeper failed."""
+    return _handed_back(submissions, *_results(submissions, staging, failures, report, log))
+
+
+def _note(failures, submissions):
+    """What nbgrader could not grade or render becomes a problem of that submission (of each one
+    of its assignment when it failed as a whole)."""
+    for failure in failures:
+        for s in submissions:
+            if s.assignment.name == failure["assignment"] and failure["student"] in (None, s.student):
+                s.problems.append(failure["problem"])
+                s.zeroed = s.zeroed or failure["zero"]
+
+
+def _write_results(submissions, staging, rows, totals, report, log):
+    from . import results
+
     results.write_tables(staging.root, submissions, rows, totals)
     if report:
         _write_report(staging.root, log)
+
+
+def _handed_back(submissions, rows, totals):
+    """What the runner needs of the results, as JSON."""
     return {"rows": rows,
             "submissions": [{"problems": s.problems, "flags": s.flags, "zeroed": s.zeroed, "seconds": s.seconds,
                              "total": dataclasses.asdict(totals.get((s.student, s.assignment.name), Total()))}

@@ -171,26 +171,28 @@ def grading_config(course_config: Config, submitted_directory: Path, executed_di
     return config
 
 
-# Each step of scoring an assignment: the converter, and what its failure means for a submission
-# when it failed on that one, or on the whole assignment.
-_STEPS = [(ReplayedAutograde, "nbgrader could not grade the notebook ({}): every cell scores zero",
-           "nbgrader stopped grading the assignment ({}): this grade may be incomplete"),
-          (FeedbackPages, "no feedback page: nbconvert could not render it ({})",
-           "nbgrader stopped making the assignment's feedback ({}): this page may be missing")]
+def autograde(root: Path, assignment: str, config: Config) -> list:
+    """nbgrader autograde on every submission of `assignment` (the gradebook, autograded/).
+    Returns what failed, one {assignment, student (None: all of the assignment's), problem,
+    zero (every cell of it then scores zero)} per submission."""
+    return _failures(ReplayedAutograde, root, assignment, config, zero=True,
+                     one_failed="nbgrader could not grade the notebook ({}): every cell scores zero",
+                     all_stopped="nbgrader stopped grading the assignment ({}): this grade may be incomplete")
 
 
-def score_assignment(root: Path, assignment: str, config: Config) -> list:
-    """nbgrader autograde (gradebook and autograded/), then generate_feedback (feedback/), on
-    every submission of `assignment`. Returns what failed, one {assignment, student (None: all of
-    the assignment's), problem, zero (every cell of it then scores zero)} per submission."""
-    failures = []
-    for converter, one_failed, all_stopped in _STEPS:
-        for student, why in _convert(converter, root, assignment, config):
-            alone = student is not None
-            failures.append({"assignment": assignment, "student": student,
-                             "problem": (one_failed if alone else all_stopped).format(why),
-                             "zero": alone and converter is ReplayedAutograde})
-    return failures
+def feedback_pages(root: Path, assignment: str, config: Config) -> list:
+    """nbgrader generate_feedback on the autograded submissions of `assignment` (feedback/);
+    what failed, as autograde() says it."""
+    return _failures(FeedbackPages, root, assignment, config, zero=False,
+                     one_failed="no feedback page: nbconvert could not render it ({})",
+                     all_stopped="nbgrader stopped making the assignment's feedback ({}): this page may be missing")
+
+
+def _failures(converter, root, assignment, config, zero, one_failed, all_stopped):
+    return [{"assignment": assignment, "student": student,
+             "problem": (one_failed if student is not None else all_stopped).format(why),
+             "zero": zero and student is not None}
+            for student, why in _convert(converter, root, assignment, config)]
 
 
 def _convert(converter_class, root, assignment, config):
