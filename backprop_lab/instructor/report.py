@@ -356,6 +356,7 @@ def _plot_block(figure_id, svg, caption, table_id, table):
 
 def build_html(data: ClassData, title: str = "Backprop Lab — class report") -> str:
     """The whole page as a string."""
+    _undrawn.clear()  # (what a build that failed half way left)
     with _style():
         return _drawn(_build(data, title))
 
