@@ -19,8 +19,7 @@ import os
 import traceback
 
 from ..instructor import course
-from . import forked
-from .results import Total
+from . import forked, results
 
 
 class Bookkeeper:
@@ -71,7 +70,7 @@ class Bookkeeper:
         for submission, state in zip(self._submissions, outcome["submissions"]):
             submission.problems, submission.flags = state["problems"], state["flags"]
             submission.zeroed, submission.seconds = state["zeroed"], state["seconds"]
-            submission.total = Total(**state["total"])
+            submission.total = results.Total(**state["total"])
         return outcome["rows"]
 
 
@@ -118,18 +117,24 @@ def _rendered(assignment, rendered):
 def _results(submissions, staging, failures, report, log):
     """Step 4: what failed in scoring noted on its submissions, each one's flags and time from
     its run's record, the cell rows and totals; the tables and the report written. (rows, totals)."""
-    from . import results
-    from .grade import merge_flags
-
     _note(failures, submissions)
     for s in submissions:
         path = staging.executed_path(s)
         record = json.loads(path.read_text()) if path.is_file() else {"flags": [], "seconds": 0.0}
-        s.flags, s.seconds = merge_flags(record["flags"]), record["seconds"]
+        s.flags, s.seconds = _merged_flags(record["flags"]), record["seconds"]
     rows = results.cell_rows(staging.root, submissions)
     totals = results.totals(staging.root, submissions, rows)
     _write_results(submissions, staging, rows, totals, report, log)
     return rows, totals
+
+
+def _merged_flags(flags):
+    """[[cell, reason], ...] -> ["reason (cells 6, 7, 9)", ...], one line per reason."""
+    cells = {}
+    for cell, reason in flags:
+        cells.setdefault(reason, []).append(cell)
+    return [f"{reason} (cell{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))})"
+            for reason, numbers in cells.items()]
 
 
 def _results_anyway(submissions, staging, failures, report, log):
@@ -148,8 +153,6 @@ def _note(failures, submissions):
 
 
 def _write_results(submissions, staging, rows, totals, report, log):
-    from . import results
-
     results.write_tables(staging.root, submissions, rows, totals)
     if report:
         _write_report(staging.root, log)
@@ -159,7 +162,7 @@ def _handed_back(submissions, rows, totals):
     """What the runner needs of the results, as JSON."""
     return {"rows": rows,
             "submissions": [{"problems": s.problems, "flags": s.flags, "zeroed": s.zeroed, "seconds": s.seconds,
-                             "total": dataclasses.asdict(totals.get((s.student, s.assignment.name), Total()))}
+                             "total": dataclasses.asdict(totals.get((s.student, s.assignment.name), results.Total()))}
                             for s in submissions]}
 
 

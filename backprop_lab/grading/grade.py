@@ -1,9 +1,10 @@
 """`backprop-lab grade`: the batch pipeline stage -> execute (isolated) -> score -> report.
 
 This module is the runner, the process that runs the notebooks; staging, scoring and the results
-are nbgrader's part, done meanwhile by the bookkeeping process (bookkeeper.py). Work files live in <course>/.grading/ (staged copies of the submissions, recorded outputs, one
-scratch folder per notebook); originals in the submissions folder are only read. Recorded outputs
-are keyed by a digest of what was run, so an interrupted run resumes and a re-run is idempotent.
+are nbgrader's part, done meanwhile by the bookkeeping process (bookkeeper.py). Work files live in
+<course>/.grading/ (staged copies of the submissions, recorded outputs, one scratch folder per
+notebook); originals in the submissions folder are only read. Recorded outputs are keyed by a
+digest of what was run, so an interrupted run resumes and a re-run is idempotent.
 """
 import collections
 import dataclasses
@@ -169,15 +170,6 @@ class _Finished:
         self.to_run[submission.assignment.name] -= 1
         if self.to_run[submission.assignment.name] == 0:
             self.score_assignment(submission.assignment.name)
-
-
-def merge_flags(flags: list) -> list:
-    """[[cell, reason], ...] -> ["reason (cells 6, 7, 9)", ...], one line per reason."""
-    cells = {}
-    for cell, reason in flags:
-        cells.setdefault(reason, []).append(cell)
-    return [f"{reason} (cell{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))})"
-            for reason, numbers in cells.items()]
 
 
 def grader_code_digest() -> str:
