@@ -208,29 +208,30 @@ def missing_rows(data: ClassData) -> list[tuple]:
 
 # --- drawing ------------------------------------------------------------------------------------
 
-_undrawn = {}  # placeholder -> the call that draws its figure, while a page is laid out
+class _Figures:
+    """A page's figures: each laid out as a placeholder (`later`), then all drawn at once (`drawn`),
+    half of them in a forked process (drawing is most of the report's time)."""
 
+    def __init__(self):
+        self.undrawn = {}  # placeholder -> the call that draws its figure
 
-def _later(plot, figure_id, *args):
-    """Where `plot(figure_id, *args)`'s figure goes on the page: drawn later, with the others (_drawn)."""
-    placeholder = f"\0figure {figure_id}\0"
-    _undrawn[placeholder] = (plot, figure_id, *args)
-    return placeholder
+    def later(self, plot, figure_id, *args):
+        """Where `plot(figure_id, *args)`'s figure goes on the page."""
+        placeholder = f"\0figure {figure_id}\0"
+        self.undrawn[placeholder] = (plot, figure_id, *args)
+        return placeholder
 
+    def drawn(self, page):
+        """The page with its figures drawn."""
+        from ..grading import forked
 
-def _drawn(page):
-    """The page with its figures drawn, half of them in a forked process (drawing is most of
-    the report's time)."""
-    from ..grading import forked
-
-    undrawn = list(_undrawn.items())
-    _undrawn.clear()
-    theirs = forked.start(lambda: {placeholder: plot(*args) for placeholder, (plot, *args) in undrawn[1::2]})
-    drawings = {placeholder: plot(*args) for placeholder, (plot, *args) in undrawn[0::2]}
-    drawings.update(theirs())
-    for placeholder, svg in drawings.items():
-        page = page.replace(placeholder, svg)
-    return page
+        undrawn = list(self.undrawn.items())
+        theirs = forked.start(lambda: {placeholder: plot(*args) for placeholder, (plot, *args) in undrawn[1::2]})
+        drawings = {placeholder: plot(*args) for placeholder, (plot, *args) in undrawn[0::2]}
+        drawings.update(theirs())
+        for placeholder, svg in drawings.items():
+            page = page.replace(placeholder, svg)
+        return page
 
 
 def _svg(figure, figure_id, title):
@@ -356,12 +357,12 @@ def _plot_block(figure_id, svg, caption, table_id, table):
 
 def build_html(data: ClassData, title: str = "Backprop Lab — class report") -> str:
     """The whole page as a string."""
-    _undrawn.clear()  # (what a build that failed half way left)
+    figures = _Figures()
     with _style():
-        return _drawn(_build(data, title))
+        return figures.drawn(_build(data, title, figures.later))
 
 
-def _build(data, title):
+def _build(data, title, later):
     sections = []
     progress = progress_rows(data)
     flagged = [g for g in data.grades if g["flagged"]]
@@ -377,7 +378,7 @@ def _build(data, title):
     rows = [[r["assignment"], r["submissions"], r["mean"], r["median"], r["lowest"], r["highest"], r["max_score"]]
             for r in progress]
     sections.append("<h2 id=\"progress\">Progress over the assignments</h2>" + _plot_block(
-        "fig-progress", _later(plot_progress, "fig-progress", progress),
+        "fig-progress", later(plot_progress, "fig-progress", progress),
         "Mean and median score of each assignment in % of its maximum; the band spans lowest to highest.",
         "table-progress", _table("table-progress", ["assignment", "submissions", "mean", "median", "lowest",
                                                     "highest", "max score"], rows, "fig-progress",
@@ -389,7 +390,7 @@ def _build(data, title):
         counts = histogram(scores)
         fid, tid = f"fig-hist-{i}", f"table-hist-{i}"
         blocks.append('<div class="cell">' + _plot_block(
-            fid, _later(plot_histogram, fid, a, counts), f"Score distribution of {a} ({len(scores)} submissions).",
+            fid, later(plot_histogram, fid, a, counts), f"Score distribution of {a} ({len(scores)} submissions).",
             tid, _table(tid, ["score", "submissions"], [[bin_label(k), c] for k, c in enumerate(counts)], fid,
                         f"{a}: submissions per score bin")) + "</div>")
     sections.append('<h2 id="distributions">Score distributions</h2><div class="grid">' + "".join(blocks) + "</div>")
@@ -403,7 +404,7 @@ def _build(data, title):
         rows = [[s.cell, s.n, round(100 * s.pass_rate, 1), s.mean, s.max_score,
                  float("nan") if s.discrimination is None else s.discrimination] for s in stats]
         blocks.append(_plot_block(
-            fid, _later(plot_items, fid, a, stats), f"Share of {a}'s submissions with full points on each graded cell.",
+            fid, later(plot_items, fid, a, stats), f"Share of {a}'s submissions with full points on each graded cell.",
             tid, _table(tid, ["cell", "graded", "full points (%)", "mean points", "max points", "discrimination"],
                         rows, fid, f"{a}: graded cells, hardest first")))
     sections.append('<h2 id="items">Graded cells, hardest first</h2><p class="note">Discrimination is the '
@@ -414,7 +415,7 @@ def _build(data, title):
 
     checks = failed_check_rows(data)[:TOP]
     sections.append('<h2 id="checks">Most common failed checks</h2>' + (_plot_block(
-        "fig-checks", _later(plot_counts, "fig-checks", "Most common failed checks",
+        "fig-checks", later(plot_counts, "fig-checks", "Most common failed checks",
                                   [f"{r['assignment']}: {r['check']}" for r in checks], [r["students"] for r in checks]),
         "Students who failed each check (the most common first).", "table-checks",
         _table("table-checks", ["assignment", "cell", "check", "students"],
@@ -424,7 +425,7 @@ def _build(data, title):
     mistakes = mistake_rows(data)[:TOP]
     generic = mistake_rows(data, generic=True)
     sections.append('<h2 id="mistakes">Most common mistakes</h2>' + (_plot_block(
-        "fig-mistakes", _later(plot_counts, "fig-mistakes", "Most common named mistakes",
+        "fig-mistakes", later(plot_counts, "fig-mistakes", "Most common named mistakes",
                                     [r["mistake"] for r in mistakes], [r["students"] for r in mistakes]),
         "Students whose failed checks point to each mistake (backprop_lab.checks names them).", "table-mistakes",
         _table("table-mistakes", ["mistake", "students", "assignments"],
