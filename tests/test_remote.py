@@ -179,6 +179,56 @@ CASES = {
         net.reset()
         assert torch.all(net.fc.weight == 4.0) and not torch.all(before == 4.0)
         """),
+    # A reply that hands over an object sends its plain attributes (and those of the objects it
+    # holds) ahead of the reads: what the test then reads must still be what student code holds.
+    "attributes_sent_ahead": (
+        """
+        class Layer:
+            def __init__(self, n):
+                self.W, self.b, self.grad_W = np.zeros((n, n)), np.zeros(n), None
+            def backward(self):
+                self.grad_W = self.W + 1
+        class Net:
+            def __init__(self):
+                self.fc1, self.fc2, self.name = Layer(2), Layer(3), "net"
+                self.layers = [self.fc1, self.fc2]
+            def backward(self):
+                self.fc1.backward()
+                self.fc2 = Layer(4)
+                self.fc1.b += 2
+                self.layers[1] = self.fc2
+            def total(self):
+                return float(self.fc1.W.sum() + self.fc2.W.sum())
+        """,
+        """
+        net = Net()
+        assert net.layers[1].W.shape == (3, 3)
+        fc1 = net.fc1
+        assert net.fc1 is fc1 and fc1.grad_W is None and net.name == "net"
+        W, b = fc1.W, fc1.b
+        W[0, 0] = 5.0
+        assert net.total() == 5.0
+        net.backward()
+        assert net.fc2.W.shape == (4, 4) and fc1.W is W and fc1.b is b
+        assert net.layers[1].W.shape == (4, 4) and net.layers[0] is fc1
+        assert np.array_equal(fc1.grad_W, W + 1) and np.array_equal(b, [2.0, 2.0])
+        net.fc2 = fc1
+        assert net.total() == 10.0 and net.fc2 is fc1
+        """),
+    # The reply's value is written before the test's containers student code changed: one that
+    # holds the returned array refers to it.
+    "returned_and_stored_in_the_tests_list": (
+        """
+        def remember(found):
+            fresh = np.arange(3.0)
+            found.append(fresh)
+            return fresh
+        """,
+        """
+        found = []
+        fresh = remember(found)
+        assert found[0] is fresh and np.array_equal(fresh, [0.0, 1.0, 2.0])
+        """),
     "errors_keep_their_type_and_prints_show": (
         """
         def noisy(x):

@@ -114,15 +114,20 @@ def run_all(jobs: list, workers: int, limits: Limits, kernel, zygote, progress=N
     `progress(job, result)` as each notebook finishes."""
     results = {}
     waiting, running, serials = list(jobs), [], itertools.count(1)
+    spare = None  # the next notebook, its processes started while others run (~30 ms less each)
     ending = []  # processes stopped, reaped later: tearing down a ~360 MB process takes ~10 ms, unwatched
     selector = selectors.DefaultSelector()
     next_watch = 0.0
-    while waiting or running:
-        while waiting and len(running) < workers:
-            notebook = _Notebook(waiting.pop(0), next(serials), limits, kernel, zygote)
+    while waiting or running or spare:
+        while (waiting or spare) and len(running) < workers:
+            notebook = spare or _Notebook(waiting.pop(0), next(serials), limits, kernel, zygote)
+            spare = None
+            notebook.begin()
             running.append(notebook)
             for endpoint in notebook.endpoints:
                 selector.register(endpoint.reader, selectors.EVENT_READ, (notebook, endpoint))
+        if spare is None and waiting:
+            spare = _Notebook(waiting.pop(0), next(serials), limits, kernel, zygote)
         now = time.monotonic()
         timeout = max(0.0, min(min(n.deadline() for n in running), next_watch) - now)
         if any(endpoint.flush() for notebook in running for endpoint in notebook.endpoints):
@@ -136,9 +141,8 @@ def run_all(jobs: list, workers: int, limits: Limits, kernel, zygote, progress=N
                 endpoint.registered = False
         now = time.monotonic()
         if now >= next_watch:
-            parents = _parents()
             for notebook in running:
-                notebook.watch_memory(parents)
+                notebook.watch_memory()
             next_watch = now + WATCH_SECONDS
         for notebook in list(running):
             notebook.check_time()
@@ -178,7 +182,7 @@ class _Endpoint:
         if self.reaped:
             return
         if self.reaped is None:  # the student process's handle: the namespace's process 1 goes first
-            for pid in reversed(_tree(self.pid, _parents())):
+            for pid in reversed(_tree(self.pid)):
                 kill(pid)
         kill(self.pid)
 
@@ -229,8 +233,7 @@ class _Notebook:
         self.job, self.limits, self.done, self.next_cell = job, limits, False, 0
         self.result = Result()
         self.output_left = limits.notebook_output_bytes
-        self.started = time.monotonic()
-        self.wall = self.started + limits.notebook_seconds()
+        self.started = self.wall = math.inf  # until it begins
         if job.escape:
             self.result.flags.append([job.escape[0] + 1, job.escape[1]])
         student_end, test_end = socket.socketpair()
@@ -253,6 +256,11 @@ class _Notebook:
         self.endpoints = (self.student, self.tests)
         self.replies = {}
         self.for_tests = needs.locked_cells_for_tests(job.cells, kernel.shell.transform_cell, _ANALYSED)
+
+    def begin(self):
+        """Send the first cell: the notebook's time starts now."""
+        self.started = time.monotonic()
+        self.wall = self.started + self.limits.notebook_seconds()
         self.send_next()
 
     # -------------------------------------------------------------- cells
@@ -386,9 +394,9 @@ class _Notebook:
                 if self.done:
                     return
 
-    def watch_memory(self, parents):
+    def watch_memory(self):
         if self.student.alive and not self.done:
-            used = _memory_of(_tree(self.student.pid, parents), self.limits.student_memory_bytes)
+            used = _memory_of(_tree(self.student.pid), self.limits.student_memory_bytes)
             if used > self.limits.student_memory_bytes:
                 self.stop(self.student, f"used more than {self.limits.student_memory_bytes / 2**30:g} GiB "
                                         "of memory in all its processes")
@@ -642,6 +650,28 @@ def status_text(status: int) -> str:
     return f"exit status {os.WEXITSTATUS(status)}"
 
 
+def _tree(root: int) -> list:
+    """`root` and every process descended from it: from each thread's list of the children it
+    started (Linux's /proc/PID/task/TID/children), or where the kernel keeps no such list, from
+    the parent of every process on the machine (milliseconds)."""
+    if not CHILDREN_LISTED:
+        return _tree_of(root, _parents())
+    found, stack = [], [root]
+    while stack:
+        pid = stack.pop()
+        found.append(pid)
+        try:
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children", "rb") as children:
+                    stack += map(int, children.read().split())
+        except (OSError, ValueError):
+            continue  # it ended while we looked
+    return found
+
+
+CHILDREN_LISTED = os.path.exists(f"/proc/self/task/{os.getpid()}/children")
+
+
 def _parents():
     """{pid: parent pid} of every process on the machine."""
     found = {}
@@ -655,8 +685,8 @@ def _parents():
     return found
 
 
-def _tree(root, parents):
-    """`root` and every process descended from it."""
+def _tree_of(root, parents):
+    """`root` and every process descended from it, given {pid: parent pid}."""
     children = collections.defaultdict(list)
     for pid, parent in parents.items():
         children[parent].append(pid)

@@ -281,12 +281,20 @@ class StudentProcess:
         self._learn(reply)
         for key, node in _as_list(reply.get("arrays")):
             self._update_array(key, node, buffers, refs)
-        for index, pairs in _as_list(reply.get("nodes")):
-            self._update_node(refs.get(("m", index)), pairs, buffers, refs)
         try:
             if "error" in reply:
                 raise _student_exception(reply["error"])
-            return self._decode(reply.get("value"), buffers, refs)
+            # in the order the student side wrote them: a later part may refer to an array an
+            # earlier one sent
+            value = self._decode(reply.get("value"), buffers, refs)
+            for index, pairs in _as_list(reply.get("nodes")):
+                self._update_node(refs.get(("m", index)), pairs, buffers, refs)
+            for entry in _as_list(reply.get("ahead")):  # attributes sent before they are asked for
+                if not (isinstance(entry, list) and len(entry) == 3):
+                    raise wire.WireError("malformed attribute sent ahead")
+                kept = self._decode(entry[2], buffers, refs)
+                self.attributes[_hashable_pair(entry[:2])] = list(kept) if isinstance(kept, list) else kept
+            return value
         finally:
             self._forget(_as_list(reply.get("forgotten")))
 
@@ -580,7 +588,7 @@ def _student_may_bind(name, owned):
 
 
 def _hashable_pair(pair):
-    if not (isinstance(pair, list) and len(pair) == 2):
+    if not (isinstance(pair, list) and len(pair) == 2 and type(pair[0]) is int and type(pair[1]) is str):
         raise wire.WireError("malformed attribute name")
     return tuple(pair)
 

@@ -30,6 +30,9 @@ from .kernel import CellOutputs
 SYSTEM_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
 MAX_REPR = 10_000
 NAME_DATA_BYTES = 8 << 20   # a notebook variable larger than this is sent as a handle, not as data
+SENT_AHEAD_BYTES = 1 << 16  # of attribute values a reply sends before they are asked for
+KEPT_AT_MOST = 48           # attributes the test side keeps: each is checked after every request
+AHEAD_DEPTH = 3             # net.layers -> layer.linear -> linear.weight: attributes sent ahead
 
 
 class TestCodeError(Exception):
@@ -158,6 +161,7 @@ class StudentServer:
                     with _Quiet():
                         reply["value"] = encoder.value(value)
                         reply["nodes"] = self._changed_nodes(nodes, encoder, context)
+                        reply["stale"], reply["ahead"] = self._refresh(value, encoder)
                         reply["arrays"] = self._changed_arrays(encoder)
                     if context.keep:
                         reply["keep"] = True
@@ -165,11 +169,12 @@ class StudentServer:
             reply["forgotten"] = self._bury()
         except BaseException as error:  # noqa: B036 - whatever student code raised goes back to the test
             reply.pop("value", None)
+            reply.pop("ahead", None)
             reply["error"] = _describe(error)
         finally:
             signal.setitimer(signal.ITIMER_REAL, outer_alarm)
             self.kernel.outputs = previous_outputs
-        reply["stale"] = self._stale()
+        reply["stale"] = reply.get("stale", []) + self._stale()
         reply["out"] = [item for item in outputs.items if item["output_type"] in ("stream", "display_data")]
         if outputs.truncated:
             reply["cut"] = True
@@ -245,6 +250,34 @@ class StudentServer:
             return
         self.kept[key] = (value, shape)
         context.keep = True
+
+    def _refresh(self, value, encoder):
+        """The kept attributes student code rebound ([[handle, name] ...]), and attribute values
+        sent before the test side asks ([[handle, name, value] ...]), to keep as if read: the new
+        values of those, and the plain attributes of an object this reply hands over, down to
+        the objects it holds (a test reads `net.layers[0].linear.weight` next: one request for
+        each step otherwise)."""
+        stale = self._stale()
+        wanted = [(hid, name, AHEAD_DEPTH) for hid, name in stale]
+        owner = self.handle_ids.get(id(value))
+        if owner is not None:
+            wanted += [(owner, name, 1) for name in _plain_attribute_names(value)]
+        ahead, budget = [], SENT_AHEAD_BYTES
+        while wanted and len(self.kept) < KEPT_AT_MOST:
+            hid, name, depth = wanted.pop(0)
+            attribute = _stored_attribute(self.handles.get(hid), name)
+            size = sum(map(_data_size, attribute)) if type(attribute) in (list, tuple) else _data_size(attribute)
+            if (hid, name) in self.kept or not _sent_ahead(attribute) or size > budget:
+                continue
+            budget -= size
+            ahead.append([hid, name, encoder.value(attribute, depth=2)])  # 2: inside the reply's list
+            self.kept[(hid, name)] = (attribute, _shallow(attribute))
+            if depth < AHEAD_DEPTH:
+                for item in attribute if isinstance(attribute, (list, tuple)) else (attribute,):
+                    inner = self.handle_ids.get(id(item))
+                    if inner is not None:
+                        wanted += [(inner, name, depth + 1) for name in _plain_attribute_names(item)]
+        return [list(key) for key in stale], ahead
 
     def _stale(self):
         """[[handle, name] ...] the test side keeps whose attribute student code rebound since."""
@@ -492,6 +525,30 @@ def _shallow(value):
             return _ABSENT
         return [id(item) for item in value]
     return _ABSENT if isinstance(value, (dict, set)) else None
+
+
+def _plain_attribute_names(obj):
+    """The public names in an object's own storage (what `vars` shows), if it has one."""
+    try:
+        return [name for name in object.__getattribute__(obj, "__dict__")
+                if isinstance(name, str) and not name.startswith("_")]
+    except Exception:  # noqa: BLE001 - no storage, or one that hides itself: nothing sent ahead
+        return []
+
+
+def _sent_ahead(value, in_list=False):
+    """Whether an attribute value may be sent before it is asked for: a number, a short string,
+    a numeric array or tensor, an object of a class a notebook cell defined (as a handle), or a
+    short list or tuple of these."""
+    if type(value) in (list, tuple) and not in_list:
+        return len(value) <= 16 and all(_sent_ahead(item, in_list=True) for item in value)
+    if type(value) in (int, float, bool, type(None)) or (type(value) is str and len(value) <= 1000):
+        return True
+    if isinstance(value, np.ndarray):
+        return value.dtype.str in wire.NUMPY_DTYPES
+    if isinstance(value, torch.Tensor):
+        return wire.plain_tensor(value)
+    return vars(type(value)).get("__module__") == "__main__"
 
 
 def _stored_attribute(obj, name):
