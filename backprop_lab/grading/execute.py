@@ -91,29 +91,9 @@ def warm_up(figures: bool = False) -> Kernel:
     from . import remote, student  # noqa: F401 - the two ends of the line, loaded before forking
     if not figures:  # layout (text extents, measured by rendering the labels) only matters on a picture
         matplotlib.figure.Figure.tight_layout = lambda self, *args, **kwargs: None
-    _draw_each_kind_of_plot()
     kernel = Kernel(figures)
     hugepages.collapse()  # every process forked from here on forks and ends faster
     return kernel
-
-
-def _draw_each_kind_of_plot() -> None:
-    """Draw once what the course's plots draw (log axes, bars, shading, images, text), on made-up
-    data: a process's first figure costs twice its next ones (fonts looked up, tickers and
-    caches set up), and every notebook's processes start with what this one did."""
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    from .. import plots
-    points = np.array([[0.0, 0.0], [1.0, 1.0]])
-    plots.plot_epsilon_error(np.sin, np.cos, 1.0, marked_eps=1e-5)
-    plots.plot_loss_curve(np.linspace(1.0, 0.1, 10))
-    plots.plot_decision_boundary(lambda grid: np.full(len(grid), 0.5), points, np.array([0, 1]), resolution=20)
-    plots.plot_activation(np.sin, np.cos, name="sin", marked_x=0.0, reference=(np.sin, np.cos))
-    plots.plot_relative_errors({"W": {"finite differences": 1e-9}})
-    plots.plot_image_grid(np.zeros((2, 4, 4)), titles=["a", "b"], symmetric=True)
-    plots.plot_network([2, 3, 1], title="$x$")
-    plt.close("all")
 
 
 def ready(kernel: Kernel, zygote, jobs: list) -> None:
