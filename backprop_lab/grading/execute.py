@@ -114,7 +114,7 @@ def run_all(jobs: list, workers: int, limits: Limits, kernel, zygote, progress=N
     `progress(job, result)` as each notebook finishes."""
     results = {}
     waiting, running, serials = list(jobs), [], itertools.count(1)
-    spare = None  # the next notebook, its processes started while others run (~30 ms less each)
+    spare = None  # the next notebook, its processes started while others run
     ending = []  # processes stopped, reaped later: tearing down a ~360 MB process takes ~10 ms, unwatched
     selector = selectors.DefaultSelector()
     next_watch = 0.0

@@ -174,6 +174,7 @@ class StudentServer:
         finally:
             signal.setitimer(signal.ITIMER_REAL, outer_alarm)
             self.kernel.outputs = previous_outputs
+        # checked again last: a finalizer of student code the collector ran since may have rebound one
         reply["stale"] = reply.get("stale", []) + self._stale()
         reply["out"] = [item for item in outputs.items if item["output_type"] in ("stream", "display_data")]
         if outputs.truncated:
