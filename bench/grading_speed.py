@@ -3,13 +3,15 @@
     .venv/bin/python bench/grading_speed.py [--per-assignment 10] [--workers 2]
 
 Builds a class from the kept variants (tests/submissions/) of every written assignment — correct,
-mistaken and blank notebooks — then, one after the other on this machine:
+mistaken and blank notebooks — then, on this machine:
   1. stock nbgrader: `nbgrader autograde <assignment>` for each assignment, as an instructor runs
      it (no feedback: `nbgrader generate_feedback` would come on top);
   2. backprop-lab: `backprop-lab grade` on the same submissions: isolated parallel execution,
-     nbgrader's scoring, feedback HTML and the reports, process start included; three times on
-     copies of the class, once before stock nbgrader and twice after (a shared machine's speed
-     drifts over the minutes stock takes), and the median counts;
+     nbgrader's scoring, feedback HTML and the reports, process start included; on copies of the
+     class, once before each assignment stock nbgrader grades and once after the last, and the
+     median counts. A shared machine's speed drifts over the minutes stock takes, and not alike
+     for a grader on one core (stock) and one on two: spread over stock's run, our runs see the
+     machine stock saw;
   3. execution alone, on the same sanitized cells: in isolated children (fork, sandbox, integrity
      guard; one worker) and plain in one process (one namespace per notebook, no isolation),
      alternating, three times each. Their ratio is the price of isolation. CPU is the machine's
@@ -44,7 +46,6 @@ from classes import autograde, autograded_scores, grade_with_backprop_lab, scrat
 from variants import variants  # noqa: E402
 
 
-RUNS = 3  # of backprop-lab grade: one before stock nbgrader and two after, as the machine's speed drifts
 EXECUTION_RUNS = 3  # of isolated and plain execution, alternating (the speed drifts within a minute too)
 
 
@@ -59,12 +60,17 @@ def build_class(folder, per_assignment):
     return scratch_class(folder, submissions)
 
 
-def time_stock(scratch):
+def time_stock(scratch, between):
+    """Stock nbgrader on the class, assignment by assignment, calling `between()` before each
+    assignment and after the last (not timed); (seconds, scores)."""
     assignments = [a for a in course.written_assignments(ROOT) if (scratch / "source" / a.name).is_dir()]
-    started = time.perf_counter()
+    seconds = 0.0
     for assignment in assignments:
+        between()
+        started = time.perf_counter()
         autograde(scratch, assignment)
-    seconds = time.perf_counter() - started
+        seconds += time.perf_counter() - started
+    between()
     scores = {(student, a.name): cells for a in assignments
               for student, cells in autograded_scores(scratch, a).items()}
     return seconds, scores
@@ -142,35 +148,39 @@ def main():
     compileall.compile_dir(ROOT / "backprop_lab", quiet=1)
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as folder:
         stock_course = build_class(Path(folder) / "stock", args.per_assignment)
-        our_courses = [Path(shutil.copytree(stock_course, Path(folder) / f"ours-{run}")) for run in range(RUNS)]
         count = len(list((stock_course / "submitted").glob("*/*/*.ipynb")))
         print(f"class: {count} notebooks over {len(course.written_assignments(ROOT))} assignments", flush=True)
+        # copies as stock nbgrader finds the class: one for each of our runs (one before each assignment, one after)
+        copies = [Path(shutil.copytree(stock_course, Path(folder) / f"ours-{run}"))
+                  for run in range(len(course.written_assignments(ROOT)) + 1)]
+        ours = []
 
-        def time_ours(run):
+        def time_ours():
+            """`backprop-lab grade` on the next copy of the class."""
+            run, copy = len(ours) + 1, copies[len(ours)]
             started = time.perf_counter()
-            done, scores = grade_with_backprop_lab(our_courses[run], "--workers", str(args.workers))
+            done, scores = grade_with_backprop_lab(copy, "--workers", str(args.workers))
             seconds = time.perf_counter() - started
             phases = re.search(r"time spent: (.*)", done.stdout)
-            print(f"backprop-lab grade, run {run + 1} : {seconds:7.1f} s  ({seconds / count:.2f} s per notebook; "
+            print(f"backprop-lab grade, run {run} : {seconds:7.1f} s  ({seconds / count:.2f} s per notebook; "
                   f"{phases.group(1) if phases else ''})", flush=True)
-            return seconds, scores
+            ours.append((seconds, scores, copy))
 
-        ours = [time_ours(0)]
-        stock_seconds, stock_scores = time_stock(stock_course)
-        print(f"stock nbgrader autograde  : {stock_seconds:7.1f} s  ({stock_seconds / count:.2f} s per notebook)", flush=True)
-        ours += [time_ours(run) for run in range(1, RUNS)]
-        our_seconds = statistics.median(seconds for seconds, _ in ours)
-        ours_course = our_courses[0]
+        stock_seconds, stock_scores = time_stock(stock_course, time_ours)
+        print(f"stock nbgrader autograde  : {stock_seconds:7.1f} s  ({stock_seconds / count:.2f} s per notebook; "
+              f"{len(ours)} runs of ours spread over it)", flush=True)
+        our_seconds = statistics.median(seconds for seconds, _, _ in ours)
+        ours_course = ours[0][2]
         (isolated_wall, isolated_cpu, plain_wall, plain_cpu), notebooks = time_execution(ours_course)
         print(f"execution, isolated       : {isolated_wall:7.1f} s  (cpu {isolated_cpu:.1f} s; {notebooks} notebooks "
               f"{EXECUTION_RUNS} times, 1 worker)")
         print(f"execution, plain Python   : {plain_wall:7.1f} s  (cpu {plain_cpu:.1f} s; the same, in one process, "
               "no isolation; runs alternating with the isolated ones)")
 
-        same = all(scores == stock_scores for _, scores in ours)
-        our_scores = next((scores for _, scores in ours if scores != stock_scores), ours[0][1])
+        same = all(scores == stock_scores for _, scores, _ in ours)
+        our_scores = next((scores for _, scores, _ in ours if scores != stock_scores), ours[0][1])
         print(f"\nspeed-up over stock nbgrader   : {stock_seconds / our_seconds:6.1f}x  ({args.workers} workers; "
-              f"median of {RUNS} runs, {', '.join(f'{stock_seconds / seconds:.1f}x' for seconds, _ in ours)})")
+              f"median of {len(ours)} runs, {', '.join(f'{stock_seconds / seconds:.1f}x' for seconds, _, _ in ours)})")
         print(f"isolation overhead (wall, cpu) : {isolated_wall / plain_wall:6.2f}x, {isolated_cpu / plain_cpu:.2f}x")
         print(f"identical scores, every cell   : {'yes' if same else 'NO'} ({sum(map(len, our_scores.values()))} cells)")
         if not same:
