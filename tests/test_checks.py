@@ -49,7 +49,7 @@ def test_as_array_returns_a_plain_float64_copy():
 
 
 @pytest.mark.parametrize("value, message", [
-    ([[1.0]], "list"), (Cheater(), "Cheater"), (np.array([object()]), "dtype"),
+    ([[1.0]], "list"), (Cheater(), "an object of a class of its own"), (np.array([object()]), "dtype"),
     (np.array([1 + 2j]), "dtype"), (np.array([True]), "dtype"),
     (np.ones((3, 2)), "transpose of the expected shape"), (np.ones(3), "batch axis"),
     (np.ones((1, 2, 3)), "extra"), (np.ones(6), "number of elements is right"),

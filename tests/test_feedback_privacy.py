@@ -52,7 +52,7 @@ def hidden_lines(assignment):
 
 def printing_student():
     """A correct answer whose forward prints a line of a hidden test (as if it had found one)
-    and a line of its own."""
+    and a line of its own, and which prints a line of its own before any test runs."""
     notebook = variant(LOSS, "correct_vectorised")
     secret = sorted(hidden_lines(LOSS))[0]
     cell = cell_named(notebook, "mse_loss")
@@ -60,6 +60,26 @@ def printing_student():
                                       f"    def forward(self, y, target):\n        print({secret!r})\n"
                                       f"        print({INNOCENT_PRINT!r})\n", 1)
     assert secret in cell.source
+    notebook.cells.insert(4, nbformat.v4.new_code_cell(f"print({INNOCENT_PRINT!r})"))
+    return notebook
+
+
+def capturing_student():
+    """A correct MSELoss whose forward prints its inputs in full and keeps them; a BCELoss whose
+    forward raises what was kept, dressed as a failed check; and a last cell that prints it all:
+    with the hidden tests' inputs, if the page showed any of it. (The words it prints are made up
+    at run time: the page shows the student's code.)"""
+    notebook = variant(LOSS, "correct_vectorised")
+    cell = cell_named(notebook, "mse_loss")
+    cell.source = "CAUGHT = []\n" + cell.source.replace(
+        "    def forward(self, y, target):\n",
+        "    def forward(self, y, target):\n        CAUGHT.append(repr(y))\n        print('CAP' + 'TURED', repr(y))\n", 1)
+    cell = cell_named(notebook, "bce_loss")
+    cell.source = cell.source.replace(
+        "    def forward(self, p, target):\n",
+        "    def forward(self, p, target):\n        raise AssertionError('check failed: ' + 'FOR' + f'GED {CAUGHT} — diagnosis: transposed')\n", 1)
+    assert "'CAP' + 'TURED'" in cell_named(notebook, "mse_loss").source and "'FOR' + f'GED" in cell.source
+    notebook.cells.append(nbformat.v4.new_code_cell("print('STA' + 'SHED', CAUGHT)\nraise ValueError('LEA' + f'KED {CAUGHT}')"))
     return notebook
 
 
@@ -77,6 +97,7 @@ CLASS = {
     ("inplace", LOSS.name): lambda: variant(LOSS, "mistake_mse_modifies_input"),
     ("blank", LOSS.name): lambda: nbformat.read(LOSS.release(ROOT), as_version=4),
     ("printer", LOSS.name): printing_student,
+    ("capturer", LOSS.name): capturing_student,
     ("planter", LOSS.name): planting_student,
     ("correct", ACTIVATIONS.name): lambda: variant(ACTIVATIONS, "correct_loops"),
     ("zeros", ACTIVATIONS.name): lambda: variant(ACTIVATIONS, "mistake_backward_returns_zeros"),
@@ -194,6 +215,18 @@ def test_printed_hidden_lines_are_withheld_and_own_output_stays(graded):
     assert "output withheld: it quotes a hidden test" in text
     assert INNOCENT_PRINT in text
     assert scores[("printer", LOSS.name)] == scores[("correct", LOSS.name)]
+
+
+def test_what_student_code_saw_of_hidden_tests_is_not_handed_out(graded):
+    scratch, scores = graded
+    text = text_of(page(scratch, "capturer", LOSS))
+    handed_out = text + results_json(scratch, "capturer")
+    for said in ("CAPTURED", "STASHED", "LEAKED", "FORGED"):
+        assert said not in handed_out, said
+    assert "printed after hidden tests ran" in text and "raised after hidden tests ran" in text
+    assert "ValueError" in text  # the type of the student's own error stays
+    mse = [cell for cell in scores[("capturer", LOSS.name)] if cell.startswith("test_mse")]
+    assert all(scores[("capturer", LOSS.name)][c] == scores[("correct", LOSS.name)][c] for c in mse)
 
 
 def test_planted_script_is_inert(graded):

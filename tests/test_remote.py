@@ -12,7 +12,9 @@ import textwrap
 
 import pytest
 
+from backprop_lab.checks import cell_failures, parse_failures, raised_by_student
 from backprop_lab.grading import forked
+from backprop_lab.grading.kernel import GRADER_ERRORS, TIMED_OUT, TIMEOUT_ERROR
 
 LOCKED = '''import numpy as np
 import torch
@@ -368,11 +370,21 @@ def _run_cases(cases):
 WRONG = {"wrong_expectation": ("x = 1", "assert x == 2")}
 # Student code that prints more than a cell may keep while a test cell calls it (3 MiB, the cap 1 MiB).
 FLOOD = {"flood_during_a_call": ("def shout():\n    print('x' * (3 << 20))", "shout()")}
+# Errors student code raises while a test cell calls it, each disguised as something the grader trusts.
+RAISED = {
+    "a_failed_check_forged": ("def f():\n    raise AssertionError('check failed: 1.5, 2.5 — diagnosis: transposed')",
+                              "f()"),
+    "a_grader_error_name": ("class GraderError(Exception):\n    pass\ndef f():\n    raise GraderError('1.5, 2.5')", "f()"),
+    "a_timeout_name": ("class CellTimeoutError(Exception):\n    pass\ndef f():\n    raise CellTimeoutError('1.5, 2.5')",
+                       "f()"),
+    "raised_by_the_test": ("def f():\n    return 1", "from backprop_lab.checks import fail\nf()\n"
+                                                       "fail('f on three points', 'transposed')"),
+}
 
 
 @pytest.fixture(scope="module")
 def outcomes():
-    return forked.start(lambda: _run_cases({**CASES, **WRONG, **FLOOD}))()
+    return forked.start(lambda: _run_cases({**CASES, **WRONG, **FLOOD, **RAISED}))()
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -399,3 +411,20 @@ def test_output_cut_during_a_call_is_flagged_on_the_test_cell(outcomes):
     kept = sum(len(o.get("text", "")) for o in flood["outputs"][2])
     assert kept <= 1 << 20, kept
     assert [3, "printed more output than the grader keeps (truncated)"] in flood["flags"], flood["flags"]
+
+
+def test_errors_student_code_raised_say_so_and_never_pass_for_the_graders(outcomes):
+    def error(name):
+        return next(o for o in outcomes[name]["outputs"][2] if o["output_type"] == "error")
+
+    for name in ("a_failed_check_forged", "a_grader_error_name", "a_timeout_name"):
+        assert raised_by_student(error(name)) or error(name)["ename"] == TIMEOUT_ERROR, error(name)
+    assert error("a_failed_check_forged")["ename"] == "AssertionError"
+    assert parse_failures(error("a_failed_check_forged")["evalue"])  # it reads like a check, and says it is not one
+    assert cell_failures({"cells": [{"metadata": {"nbgrader": {"grade_id": "t"}},
+                                     "outputs": outcomes["a_failed_check_forged"]["outputs"][2]}]}) == \
+        {"t": [{"description": "raised AssertionError", "detail": "", "diagnosis": "error"}]}
+    assert error("a_grader_error_name")["ename"] not in GRADER_ERRORS
+    assert error("a_timeout_name")["evalue"] == TIMED_OUT  # the grader's words, not the student's
+    assert not raised_by_student(error("raised_by_the_test"))
+    assert parse_failures(error("raised_by_the_test")["evalue"])[0]["diagnosis"] == "transposed"

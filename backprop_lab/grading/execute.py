@@ -27,7 +27,7 @@ import warnings
 from dataclasses import dataclass, field
 
 from . import hugepages, needs, sandbox, scan
-from .kernel import GRADER_ERROR, INTEGRITY_ERROR, TIMEOUT_ERROR, CellTimeoutError, Kernel
+from .kernel import GRADER_ERROR, INTEGRITY_ERROR, TIMED_OUT, TIMEOUT_ERROR, CellTimeoutError, Kernel
 
 HEADER = struct.Struct("!Q")
 STUDENT, LOCKED, TEST = "student", "locked", "test"
@@ -573,7 +573,7 @@ _MISSING = object()
 
 
 def on_alarm(signum: int, frame) -> None:
-    raise CellTimeoutError("the cell ran longer than the grader's time limit")
+    raise CellTimeoutError(TIMED_OUT)
 
 
 def _frame(message):

@@ -51,26 +51,25 @@ class WithholdHiddenTests(NbGraderPreprocessor):
         key = ("source cells", info["db_url"], info["assignment"], info["notebook"])
         sources = remembered(key, lambda: _source_cells(info))
         secrets = remembered(("secret lines", *key), lambda: hidden.secret_lines(list(sources.values())))
+        exposed = False  # a hidden part has run: student code has seen its data (hidden.py)
         for cell in nb.cells:
             cell.metadata.pop("backprop_lab", None)  # only this step writes there
             if cell.cell_type != "code":
                 continue
+            meta = cell.metadata.get("nbgrader", {})
             part = _hidden_part_of(cell, sources)
             if part is None:
-                cell.outputs = hidden.redacted(cell.outputs, secrets)
+                tests = bool(meta.get("grade")) and not meta.get("solution")  # run in the test process
+                cell.outputs = hidden.redacted(cell.outputs, secrets, exposed, tests)
                 continue
-            checks = self.checks_for(cell, part)
-            cell.outputs = hidden.student_view(cell, part, checks, secrets)
+            score, points = meta.get("score"), meta.get("points")
+            passed = score is not None and points is not None and float(score) >= float(points)
+            checks = hidden.checks_of(meta.get("grade_id", "this cell"), cell, part, passed)
+            exposed = exposed or hidden.outcome(cell, part, passed) != "not run"
+            cell.outputs = hidden.student_view(cell, part, checks, secrets, exposed)
             cell.source = part.visible_source
             cell.metadata["backprop_lab"] = {"hidden_checks": [vars(check) for check in checks]}
         return nb, resources
-
-    def checks_for(self, cell, part: hidden.HiddenPart) -> list[hidden.Check]:
-        """The hidden part's checks (hidden.checks_of)."""
-        meta = cell.metadata.get("nbgrader", {})
-        score, points = meta.get("score"), meta.get("points")
-        passed = score is not None and points is not None and float(score) >= float(points)
-        return hidden.checks_of(meta.get("grade_id", "this cell"), cell, part, passed)
 
 
 def _source_cells(info):

@@ -32,7 +32,8 @@ import nbformat
 
 from ..instructor import course
 from . import forked, options
-from .hidden import checks_of, hidden_part, secret_lines
+from ..checks import raised_by_student
+from .hidden import checks_of, hidden_part, outcome, secret_lines
 from .kernel import GRADER_ERRORS
 
 DEFAULT_ROOT = "/autograder"
@@ -272,6 +273,7 @@ def results_json(course_dir: Path, submissions: list, rows: list, notes=(), sand
         manual = {grade_id: scores.get((assignment.name, grade_id), {}).get("max_score", 0)
                   for grade_id, kind in graded.items() if kind == "manual"}
         got = top = 0.0
+        exposed = False  # a hidden part has run: what student code says from then on is withheld (hidden.py)
         for grade_id in auto_cells:
             row = scores.get((assignment.name, grade_id))
             if row is None:
@@ -279,8 +281,13 @@ def results_json(course_dir: Path, submissions: list, rows: list, notes=(), sand
             score, max_score = float(row["score"] or 0), float(row["max_score"])
             got, top = got + score, top + max_score
             cell, hidden = autograded.get(grade_id), graded[grade_id] == "hidden"
-            checks = _hidden_checks(grade_id, cell, sources[grade_id], score >= max_score) if hidden else []
-            output = _test_output(cell, score, max_score, hidden=hidden, hidden_lines=secrets, checks=checks)
+            checks = []
+            if hidden:
+                part, passed = hidden_part(sources[grade_id]), score >= max_score
+                checks = checks_of(grade_id, cell or {"outputs": []}, part, passed)
+                exposed = exposed or outcome(cell or {"outputs": []}, part, passed) != "not run"
+            output = _test_output(cell, score, max_score, hidden=hidden, hidden_lines=secrets, checks=checks,
+                                  exposed=exposed)
             tests.append({"name": f"{assignment.name}: {grade_id}", "score": score, "max_score": max_score,
                           "status": "passed" if score >= max_score else "failed",
                           "output": output, "visibility": "visible"})
@@ -318,11 +325,6 @@ def _graded_cells(notebook):
     return kinds
 
 
-def _hidden_checks(grade_id, cell, source, passed):
-    """The checks of a test cell's hidden part, as on its feedback page (feedback.py)."""
-    return checks_of(grade_id, cell or {"outputs": []}, hidden_part(source), passed)
-
-
 def _autograded_path(course_dir, submission):
     a = submission.assignment
     return Path(course_dir) / "autograded" / submission.student / a.name / f"{a.notebook}.ipynb"
@@ -357,8 +359,9 @@ def _name_cells(flag, labels):
     return f"{match.group(1)} (in {', '.join(names)})"
 
 
-def _test_output(cell, score, max_score, hidden, hidden_lines, checks=()):
-    """What the student is told about one test cell: of a hidden part, only its checks that failed."""
+def _test_output(cell, score, max_score, hidden, hidden_lines, checks=(), exposed=False):
+    """What the student is told about one test cell: of a hidden part, only its checks that failed;
+    once a hidden part has run (`exposed`), nothing student code printed or put in an error."""
     errors = [o for o in (cell.outputs if cell is not None else []) if o.get("output_type") == "error"]
     grader = [(o.get("ename"), SHOWN_ERRORS.get(o.get("ename")) or o.get("evalue", "")) for o in errors
               if o.get("ename") in SHOWN_ERRORS]
@@ -373,10 +376,14 @@ def _test_output(cell, score, max_score, hidden, hidden_lines, checks=()):
     if reason:
         return f"{verdict}: {reason}"
     if errors:
-        message = f"{errors[0].get('ename', 'Error')}: {errors[0].get('evalue', '')}"
+        said = "(message withheld: raised after hidden tests ran)" if exposed and raised_by_student(errors[0]) \
+            else errors[0].get("evalue", "")
+        message = f"{errors[0].get('ename', 'Error')}: {said}"
     else:
         stderr = "".join(o.get("text", "") for o in (cell.outputs if cell is not None else [])
                          if o.get("output_type") == "stream" and o.get("name") == "stderr")
+        if stderr and exposed:
+            stderr = "(withheld: written after hidden tests ran)"
         message = f"the test wrote to stderr: {stderr}" if stderr else f"{score:g} of {max_score:g} points"
     if len(message) > MAX_MESSAGE:
         message = message[:MAX_MESSAGE] + " [...]"

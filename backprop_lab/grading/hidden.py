@@ -19,19 +19,27 @@ assertion message prints the expected value:
 - an error not placed in the visible part by its traceback is replaced by a neutral message
   naming the failed check (its type name stays: the student's own exception is worth knowing);
 - the value of the cell's last expression is dropped when that expression is hidden.
-Student output that quotes no hidden line stays: what student code prints is its own.
+
+Once a hidden part has run, student code has seen its inputs, and what it printed, showed or
+raised from then on may quote them or the values it was handed back: in that cell and every
+later one, its printed and displayed outputs are withheld and the messages of the errors it
+raised too (their type names stay). Before, what student code prints is its own and stays.
+Only failed checks the test raised name a check: an error student code raised is one whatever
+its message reads (checks.raised_by_student).
 """
 import dataclasses
 import re
 
 import nbformat
 
-from ..checks import parse_failures
+from ..checks import parse_failures, raised_by_student
 from .kernel import GRADER_ERRORS
 
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 MIN_SECRET = 16  # shorter hidden lines ("else:", "loss.backward()") say nothing of the test
 WITHHELD = "(output withheld: it quotes a hidden test)"
+WITHHELD_AFTER = "(output withheld: printed after hidden tests ran, whose data it could quote)"
+_NOTES = {WITHHELD + "\n", WITHHELD_AFTER + "\n"}
 _CELL_FRAME = re.compile(r"Cell In\[(\d+)\], line (\d+)")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,79}")
@@ -95,10 +103,11 @@ def checks_of(grade_id: str, cell, part: HiddenPart, passed: bool) -> list[Check
     generic check when the error names none (or nothing failed)."""
     result = outcome(cell, part, passed)
     if result == "failed":
+        raised = [output for output in cell.get("outputs", [])
+                  if output.get("output_type") == "error" and not raised_by_student(output)]
         named = [Check(failure["description"], False, failure["diagnosis"].replace("_", " ")
                        + (f" ({failure['detail']})" if failure["detail"] else ""))
-                 for error in cell.get("outputs", []) if error.get("output_type") == "error"
-                 for failure in parse_failures(str(error.get("evalue", "")))]
+                 for error in raised for failure in parse_failures(str(error.get("evalue", "")))]
         if named:
             return named
     return generic_checks(grade_id, result)
@@ -120,8 +129,9 @@ def outcome(cell, part: HiddenPart, passed: bool) -> str:
     return "failed"
 
 
-def student_view(cell, part: HiddenPart, checks: list[Check], secrets: set[str]) -> list:
-    """The outputs of a test cell with a hidden part, as a student may see them."""
+def student_view(cell, part: HiddenPart, checks: list[Check], secrets: set[str], exposed: bool) -> list:
+    """The outputs of a test cell with a hidden part, as a student may see them; `exposed`: a
+    hidden part ran before this cell or in it (`outcome` is not "not run")."""
     failed = next((check for check in checks if not check.passed), None)
     shown = []
     for output in cell.get("outputs", []):
@@ -129,27 +139,66 @@ def student_view(cell, part: HiddenPart, checks: list[Check], secrets: set[str])
         if kind == "execute_result" and part.last_line_hidden:
             continue
         if kind == "error":
-            shown.append(_error_view(output, cell, part, failed, secrets))
-        elif quotes(_text_of(output), secrets):
-            shown.append(nbformat.v4.new_output("stream", name="stdout", text=WITHHELD + "\n"))
+            shown.append(_error_view(output, cell, part, failed, secrets, exposed))
         else:
-            shown.append(output)
-    return shown
+            shown.append(_other_view(output, secrets, exposed))
+    return _one_note_each(shown)
 
 
-def _error_view(error, cell, part, failed, secrets):
+def redacted(outputs: list, secrets: set[str], exposed: bool, tests: bool) -> list:
+    """The outputs of any other cell: those that quote a secret line withheld, and once a hidden
+    part has run (`exposed`) what student code printed, showed or raised; `tests`: the cell ran
+    in the test process, where only errors marked as raised by student code are the student's."""
+    shown = []
+    for output in outputs:
+        if quotes(_text_of(output), secrets):
+            shown.append(_withheld(WITHHELD))
+        elif output.get("output_type") == "error":
+            theirs = raised_by_student(output) or not tests
+            shown.append(_neutral(output, None, after=True) if exposed and theirs else output)
+        else:
+            shown.append(_other_view(output, secrets, exposed))
+    return _one_note_each(shown)
+
+
+def _other_view(output, secrets, exposed):
+    if exposed:
+        return _withheld(WITHHELD_AFTER)
+    return _withheld(WITHHELD) if quotes(_text_of(output), secrets) else output
+
+
+def _withheld(note):
+    return nbformat.v4.new_output("stream", name="stdout", text=note + "\n")
+
+
+def _one_note_each(outputs):
+    """Withheld outputs in a row as one note."""
+    kept = []
+    for output in outputs:
+        if output.get("text") in _NOTES and kept and kept[-1].get("text") == output.get("text"):
+            continue
+        kept.append(output)
+    return kept
+
+
+def _error_view(error, cell, part, failed, secrets, exposed):
     if quotes(_text_of(error), secrets):
         return _neutral(error, failed)
-    if error.get("ename") in GRADER_ERRORS or _raised_in_visible_part(error, cell, part):
+    if error.get("ename") in GRADER_ERRORS:
         return error
+    if _raised_in_visible_part(error, cell, part):
+        return _neutral(error, None, after=True) if exposed and raised_by_student(error) else error
     return _neutral(error, failed)
 
 
-def _neutral(error, failed):
+def _neutral(error, failed, after=False):
     name = error.get("ename", "")
     name = name if _NAME.fullmatch(name) else "Error"
-    which = failed.description if failed else "a hidden check"
-    message = f"failed: {which} (details withheld: they would show the hidden test)"
+    if after:
+        message = "message withheld: raised after hidden tests ran, whose data it could quote"
+    else:
+        which = failed.description if failed else "a hidden check"
+        message = f"failed: {which} (details withheld: they would show the hidden test)"
     return nbformat.v4.new_output("error", ename=name, evalue=message, traceback=[f"{name}: {message}"])
 
 
@@ -169,7 +218,3 @@ def _text_of(output):
     return _ANSI.sub("", "\n".join(t if isinstance(t, str) else "".join(t) for t in texts))
 
 
-def redacted(outputs: list, secrets: set[str]) -> list:
-    """Outputs of any other cell: those that quote a secret line are withheld."""
-    return [nbformat.v4.new_output("stream", name="stdout", text=WITHHELD + "\n") if quotes(_text_of(o), secrets) else o
-            for o in outputs]

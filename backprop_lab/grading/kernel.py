@@ -16,6 +16,8 @@ from IPython.core.displaypub import DisplayPublisher
 from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
 
+from ..checks import STUDENT_RAISED
+
 
 class CellTimeoutError(Exception):
     """A cell ran longer than the grader's per-cell time limit."""
@@ -26,6 +28,7 @@ GRADER_ERROR = "GraderError"                 # the grader could not run the cell
 INTEGRITY_ERROR = "GraderIntegrityError"     # the cell was not graded: tampering was seen
 TIMEOUT_ERROR = CellTimeoutError.__name__
 GRADER_ERRORS = frozenset({GRADER_ERROR, INTEGRITY_ERROR, TIMEOUT_ERROR})
+TIMED_OUT = "the cell ran longer than the grader's time limit"
 
 
 class CellOutputs:
@@ -155,8 +158,10 @@ class _Shell(InteractiveShell):
         return None, "inline"
 
     def _showtraceback(self, etype, evalue, stb):
+        # An error the test process rebuilt from student code's (remote.py) says so on its last line.
+        mark = [STUDENT_RAISED] if getattr(evalue, "raised_by_student", False) is True else []
         self.grading_kernel.outputs.add({"output_type": "error", "ename": etype.__name__,
-                                         "evalue": str(evalue), "traceback": list(stb)})
+                                         "evalue": str(evalue), "traceback": list(stb) + mark})
 
 
 class Kernel:

@@ -27,7 +27,7 @@ import torch
 
 from .. import checks, gradcheck
 from . import wire
-from .kernel import TIMEOUT_ERROR, CellTimeoutError
+from .kernel import GRADER_ERRORS, TIMED_OUT, TIMEOUT_ERROR, CellTimeoutError
 
 READ_TIMEOUT = 30.0      # seconds to read the rest of a reply once it has started to arrive
 OPEN_DUNDERS = {"__name__", "__qualname__", "__doc__", "__module__", "__dict__"}
@@ -639,19 +639,28 @@ _ERROR_CLASSES = {}
 
 
 def _student_exception(error):
-    """The exception student code raised, rebuilt from its type name and message."""
+    """The exception student code raised, rebuilt from its type name and message and marked as
+    the student's (kernel.py says so under its traceback: a message that reads like a failed
+    check is not one). The time limit's own error keeps the grader's words, and no other student
+    error takes the name of one of the grader's: those are shown as they are."""
     if not isinstance(error, dict):
         return StudentProcessError("a malformed error")
     name, message = str(error.get("type", "Exception"))[:100], str(error.get("message", ""))[:4000]
     if name == TIMEOUT_ERROR:
-        return CellTimeoutError(message)
+        return CellTimeoutError(TIMED_OUT)
+    if name in GRADER_ERRORS or not name.isidentifier():
+        name = StudentCodeError.__name__
+    exception = None
     cls = BUILTIN_ERRORS.get(name)
     if cls is not None:
         try:
-            return cls(message)
+            exception = cls(message)
         except Exception:  # noqa: BLE001 - a builtin error with other constructor arguments
             pass
-    if name not in _ERROR_CLASSES:
-        _ERROR_CLASSES[name] = type(name if name.isidentifier() else "StudentCodeError", (StudentCodeError,), {})
-    return _ERROR_CLASSES[name](message)
+    if exception is None:
+        if name not in _ERROR_CLASSES:
+            _ERROR_CLASSES[name] = type(name, (StudentCodeError,), {})
+        exception = _ERROR_CLASSES[name](message)
+    exception.raised_by_student = True
+    return exception
 
