@@ -226,7 +226,8 @@ def _array(value, expected="a NumPy array"):
     if isinstance(value, np.generic) and not isinstance(value, np.bool_):
         value = np.asarray(value)
     if not isinstance(value, np.ndarray):
-        raise _Failure("wrong_type", _type_name(value), f"{expected} is expected, but it returned {_type_name(value)}.")
+        name = _type_name(value)
+        raise _Failure("wrong_type", name, f"{expected} is expected, but it returned {name}.")
     if value.dtype.kind not in "iuf":
         raise _Failure("wrong_dtype", str(value.dtype),
                        f"the result should hold real numbers, but its dtype is {value.dtype}.")

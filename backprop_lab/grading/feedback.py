@@ -65,7 +65,7 @@ class WithholdHiddenTests(NbGraderPreprocessor):
             score, points = meta.get("score"), meta.get("points")
             passed = score is not None and points is not None and float(score) >= float(points)
             checks = hidden.checks_of(meta.get("grade_id", "this cell"), cell, part, passed)
-            exposed = exposed or hidden.outcome(cell, part, passed) != "not run"
+            exposed = exposed or hidden.ran(cell, part, passed)
             cell.outputs = hidden.student_view(cell, part, checks, secrets, exposed)
             cell.source = part.visible_source
             cell.metadata["backprop_lab"] = {"hidden_checks": [vars(check) for check in checks]}

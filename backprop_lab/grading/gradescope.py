@@ -30,10 +30,10 @@ from pathlib import Path
 
 import nbformat
 
+from ..checks import raised_by_student
 from ..instructor import course
 from . import forked, options
-from ..checks import raised_by_student
-from .hidden import checks_of, hidden_part, outcome, secret_lines
+from .hidden import checks_of, hidden_part, ran, secret_lines
 from .kernel import GRADER_ERRORS
 
 DEFAULT_ROOT = "/autograder"
@@ -283,9 +283,9 @@ def results_json(course_dir: Path, submissions: list, rows: list, notes=(), sand
             cell, hidden = autograded.get(grade_id), graded[grade_id] == "hidden"
             checks = []
             if hidden:
-                part, passed = hidden_part(sources[grade_id]), score >= max_score
-                checks = checks_of(grade_id, cell or {"outputs": []}, part, passed)
-                exposed = exposed or outcome(cell or {"outputs": []}, part, passed) != "not run"
+                part, passed, seen = hidden_part(sources[grade_id]), score >= max_score, cell or {"outputs": []}
+                checks = checks_of(grade_id, seen, part, passed)
+                exposed = exposed or ran(seen, part, passed)
             output = _test_output(cell, score, max_score, hidden=hidden, hidden_lines=secrets, checks=checks,
                                   exposed=exposed)
             tests.append({"name": f"{assignment.name}: {grade_id}", "score": score, "max_score": max_score,

@@ -129,9 +129,14 @@ def outcome(cell, part: HiddenPart, passed: bool) -> str:
     return "failed"
 
 
+def ran(cell, part: HiddenPart, passed: bool) -> bool:
+    """Whether the hidden part ran (passed or failed): from then on student code has seen its data."""
+    return outcome(cell, part, passed) != "not run"
+
+
 def student_view(cell, part: HiddenPart, checks: list[Check], secrets: set[str], exposed: bool) -> list:
     """The outputs of a test cell with a hidden part, as a student may see them; `exposed`: a
-    hidden part ran before this cell or in it (`outcome` is not "not run")."""
+    hidden part ran before this cell or in it (`ran`)."""
     failed = next((check for check in checks if not check.passed), None)
     shown = []
     for output in cell.get("outputs", []):
@@ -151,20 +156,21 @@ def redacted(outputs: list, secrets: set[str], exposed: bool, tests: bool) -> li
     in the test process, where only errors marked as raised by student code are the student's."""
     shown = []
     for output in outputs:
-        if quotes(_text_of(output), secrets):
+        if output.get("output_type") != "error":
+            shown.append(_other_view(output, secrets, exposed))
+        elif quotes(_text_of(output), secrets):
             shown.append(_withheld(WITHHELD))
-        elif output.get("output_type") == "error":
+        else:
             theirs = raised_by_student(output) or not tests
             shown.append(_neutral(output, None, after=True) if exposed and theirs else output)
-        else:
-            shown.append(_other_view(output, secrets, exposed))
     return _one_note_each(shown)
 
 
 def _other_view(output, secrets, exposed):
-    if exposed:
-        return _withheld(WITHHELD_AFTER)
-    return _withheld(WITHHELD) if quotes(_text_of(output), secrets) else output
+    """A printed or displayed output: withheld if it quotes a secret line, or once a hidden part has run."""
+    if quotes(_text_of(output), secrets):
+        return _withheld(WITHHELD)
+    return _withheld(WITHHELD_AFTER) if exposed else output
 
 
 def _withheld(note):
