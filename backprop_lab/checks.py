@@ -77,6 +77,10 @@ DIAGNOSES = {
     "missing_term": "your result lacks a term of the formula (a bias, a factor of the chain rule).",
     "wrong_value": "the values are wrong.",
 }
+# Diagnoses whose detail measures how far the result is from the expected one. Instructors see it
+# (the autograded notebook's error, in formgrader); a hidden check's student never does: a function
+# returning a constant and the relative error it earns give the expected value.
+MEASURED = {"wrong_value"}
 
 FAILURE_LINE = re.compile(r"^(?:[^\n]*?: )?check failed: (?P<description>.*) — diagnosis: (?P<diagnosis>[a-z0-9_]+)"
                           r"(?: \((?P<detail>.*)\))?\s*$", re.M)

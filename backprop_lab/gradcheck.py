@@ -151,5 +151,12 @@ def autograd_gradients(f, *arrays, dy=None):
 
     tensors = [torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=True) for a in arrays]
     y = f(*tensors)
-    y.backward(None if dy is None else torch.as_tensor(np.asarray(dy, dtype=np.float64)))
+    if dy is not None:
+        dy = torch.as_tensor(np.asarray(dy, dtype=np.float64))
+        if dy.shape != y.shape:
+            raise ValueError(f"autograd_gradients: dy has shape {tuple(dy.shape)}, f's output {tuple(y.shape)}")
+        # The same gradients as y.backward(dy), to the bit: sum's backward hands mul's backward
+        # ones, and 1.0 * dy is dy. y.backward(dy) would import torch's symbolic shapes and sympy.
+        y = (y * dy).sum()
+    y.backward()
     return [t.grad.numpy().copy() if t.grad is not None else np.zeros(t.shape) for t in tensors]

@@ -83,6 +83,18 @@ def capturing_student():
     return notebook
 
 
+def guessing_student():
+    """A correct MSELoss wrapped to answer a constant wherever the visible test cannot see: were
+    the relative error of the hidden checks shown, it would give their expected values away."""
+    notebook = variant(LOSS, "correct_vectorised")
+    where = notebook.cells.index(cell_named(notebook, "mse_loss")) + 1
+    notebook.cells.insert(where, nbformat.v4.new_code_cell(
+        "mse_forward = MSELoss.forward\n"
+        "MSELoss.forward = lambda self, y, target: (lambda value: value if abs(value - 0.625) < 1e-9 else 1.0)(\n"
+        "    mse_forward(self, y, target))"))
+    return notebook
+
+
 def planting_student():
     notebook = variant(LOSS, "mistake_mse_backward_sign")
     notebook.cells.insert(3, nbformat.v4.new_code_cell(PLANTED_CELL))
@@ -99,6 +111,7 @@ CLASS = {
     ("printer", LOSS.name): printing_student,
     ("capturer", LOSS.name): capturing_student,
     ("planter", LOSS.name): planting_student,
+    ("guesser", LOSS.name): guessing_student,
     ("correct", ACTIVATIONS.name): lambda: variant(ACTIVATIONS, "correct_loops"),
     ("zeros", ACTIVATIONS.name): lambda: variant(ACTIVATIONS, "mistake_backward_returns_zeros"),
 }
@@ -227,6 +240,21 @@ def test_what_student_code_saw_of_hidden_tests_is_not_handed_out(graded):
     assert "ValueError" in text  # the type of the student's own error stays
     mse = [cell for cell in scores[("capturer", LOSS.name)] if cell.startswith("test_mse")]
     assert all(scores[("capturer", LOSS.name)][c] == scores[("correct", LOSS.name)][c] for c in mse)
+
+
+def test_how_far_a_hidden_check_missed_is_not_shown(graded):
+    """A failed hidden check says the value is wrong, not by how much; the instructor's notebook does."""
+    scratch, _ = graded
+    html = page(scratch, "guesser", LOSS)
+    autograded = (scratch / "autograded" / "guesser" / LOSS.name / f"{LOSS.notebook}.ipynb").read_text()
+    measured = set(re.findall(r"MSELoss\(\)\.forward on a batch of shape \(\d+, \d+\) — diagnosis: wrong_value "
+                              r"\((relative error [^)]+)\)", autograded))
+    assert measured  # the instructor's notebook has them
+    failed = [text for text, passed in checks_on(html) if not passed]
+    assert [text for text in failed if text.startswith("MSELoss().forward on a batch")], failed
+    assert "wrong value" in text_of(html) and not [text for text in failed if "relative error" in text]
+    handed_out = text_of(html) + results_json(scratch, "guesser")
+    assert not [figure for figure in measured if figure in handed_out]
 
 
 def test_planted_script_is_inert(graded):

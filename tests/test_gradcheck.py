@@ -82,6 +82,18 @@ def test_autograd_gradients_for_a_loss_and_for_a_vjp():
     assert dx.dtype == np.float64
 
 
+def test_autograd_gradients_with_dy_are_torchs_vjp_to_the_bit():
+    rng = np.random.default_rng(5)
+    x, W, b, dy = rng.normal(size=(5, 3)), rng.normal(size=(4, 3)), rng.normal(size=4), rng.normal(size=(5, 4))
+    network = lambda x_, W_, b_: torch.tanh(torch.nn.functional.linear(x_, W_, b_)) ** 3  # noqa: E731
+    tensors = [torch.tensor(a, requires_grad=True) for a in (x, W, b)]
+    network(*tensors).backward(torch.tensor(dy))
+    ours = autograd_gradients(network, x, W, b, dy=dy)
+    assert all(np.array_equal(mine, t.grad.numpy()) for mine, t in zip(ours, tensors))
+    with pytest.raises(ValueError, match="dy has shape"):
+        autograd_gradients(network, x, W, b, dy=dy[:, :1])  # would broadcast silently
+
+
 def test_args_are_passed_after_the_point_and_points_come_in_batches(monkeypatch):
     from backprop_lab import gradcheck
 

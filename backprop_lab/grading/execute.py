@@ -67,9 +67,9 @@ class Result:
 
 
 # What the course's notebooks import, loaded once in the grader so that every notebook's processes
-# start with it (the grader itself uses none of them). numpy.random, contourpy (contour plots) and
-# torch's symbolic shapes (with sympy) load on first use otherwise: about 0.4 s per notebook.
-NOTEBOOK_MODULES = ["numpy", "numpy.random", "torch", "torch.fx.experimental.symbolic_shapes", "matplotlib.pyplot",
+# start with it (the grader itself uses none of them). numpy.random and contourpy (contour plots)
+# load on first use otherwise.
+NOTEBOOK_MODULES = ["numpy", "numpy.random", "torch", "matplotlib.pyplot",
                     "contourpy", "ipywidgets", "backprop_lab.checks", "backprop_lab.gradcheck", "backprop_lab.data",
                     "backprop_lab.plots", "backprop_lab.widgets"]
 

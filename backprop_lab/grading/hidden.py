@@ -32,7 +32,7 @@ import re
 
 import nbformat
 
-from ..checks import parse_failures, raised_by_student
+from ..checks import MEASURED, parse_failures, raised_by_student
 from .kernel import GRADER_ERRORS
 
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
@@ -105,12 +105,17 @@ def checks_of(grade_id: str, cell, part: HiddenPart, passed: bool) -> list[Check
     if result == "failed":
         raised = [output for output in cell.get("outputs", [])
                   if output.get("output_type") == "error" and not raised_by_student(output)]
-        named = [Check(failure["description"], False, failure["diagnosis"].replace("_", " ")
-                       + (f" ({failure['detail']})" if failure["detail"] else ""))
+        named = [Check(failure["description"], False, _diagnosis_shown(failure))
                  for error in raised for failure in parse_failures(str(error.get("evalue", "")))]
         if named:
             return named
     return generic_checks(grade_id, result)
+
+
+def _diagnosis_shown(failure) -> str:
+    """A failed check's diagnosis and its detail, but for a measure of the distance to the expected value."""
+    shown = failure["detail"] and failure["diagnosis"] not in MEASURED
+    return failure["diagnosis"].replace("_", " ") + (f" ({failure['detail']})" if shown else "")
 
 
 def generic_checks(grade_id: str, outcome: str) -> list[Check]:
