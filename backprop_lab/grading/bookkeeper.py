@@ -76,8 +76,10 @@ class Bookkeeper:
 
 def _keep_books(submissions, staging, report, log, jobs_writer, requests_reader):
     """The bookkeeper itself (steps 1-4 of the module's docstring)."""
-    from . import score, staging as stage
-    from .patches import one_engine
+    from .execute import collections_paused
+    with collections_paused():  # nbgrader's imports; the runner waits for the jobs
+        from . import score, staging as stage
+        from .patches import one_engine
 
     with one_engine():
         _ensure_in_gradebook(staging.root, {s.assignment for s in submissions}, log)
