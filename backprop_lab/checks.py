@@ -77,10 +77,20 @@ DIAGNOSES = {
     "missing_term": "your result lacks a term of the formula (a bias, a factor of the chain rule).",
     "wrong_value": "the values are wrong.",
 }
-# Diagnoses whose detail measures how far the result is from the expected one. Instructors see it
-# (the autograded notebook's error, in formgrader); a hidden check's student never does: a function
-# returning a constant and the relative error it earns give the expected value.
-MEASURED = {"wrong_value"}
+# Details made from the test's own data (the counts it named, its inputs' names). Any other detail
+# is measured on what student code returned (its shape, dtype, type, the distance to the expected
+# value): once a hidden test has run, student code can shape those to carry the test's data out
+# (a constant return value and its relative error give the expected value), so only instructors
+# read them (the autograded notebook, in formgrader).
+TEST_DETAILS = {"sum_not_mean", "mean_not_sum", "returns_input"}
+SMALL_FACTOR = re.compile(r"×-?(?:1/)?[1-9][0-9]?")  # ×2, ×-1/3, ×12: the factors of real mistakes
+
+
+def detail_for_students(diagnosis: str, detail: str) -> str:
+    """The part of a failed check's detail a student may read once a hidden test has run."""
+    if diagnosis in TEST_DETAILS or diagnosis == "constant_factor" and SMALL_FACTOR.fullmatch(detail or ""):
+        return detail or ""
+    return ""
 
 FAILURE_LINE = re.compile(r"^(?:[^\n]*?: )?check failed: (?P<description>.*) — diagnosis: (?P<diagnosis>[a-z0-9_]+)"
                           r"(?: \((?P<detail>.*)\))?\s*$", re.M)

@@ -95,6 +95,38 @@ def guessing_student():
     return notebook
 
 
+# Nine digits of the first input of 01's hidden test_mse_forward (np.random.default_rng(1101)).
+SMUGGLED = 207521994
+SMUGGLING_MSE = """SEEN = []
+mse_forward, mse_backward = MSELoss.forward, MSELoss.backward
+def smuggled():
+    return int(f"{abs(SEEN[1]):.9f}"[2:])  # the first hidden input seen (SEEN[0] is the visible test's)
+def forward(self, y, target):
+    SEEN.append(float(np.ravel(y)[0]))
+    return mse_forward(self, y, target)
+def backward(self):
+    gradient = mse_backward(self)
+    return gradient if gradient.shape == (3, 2) else np.zeros((0, smuggled()))  # in a shape, to hidden checks
+MSELoss.forward, MSELoss.backward = forward, backward
+"""
+SMUGGLING_BCE = """def bce_forward(self, p, target):
+    return float(smuggled())  # to a visible test, whose message quotes it
+def bce_backward(self):
+    raise type(f"Leak{smuggled()}", (Exception,), {})()  # in a class name
+BCELoss.forward, BCELoss.backward = bce_forward, bce_backward
+"""
+
+
+def smuggling_student():
+    """A correct MSELoss that keeps what the hidden tests hand it, then hands it back in what the
+    tests print of its results: a shape, a value a visible test quotes, an exception's class name."""
+    notebook = variant(LOSS, "correct_vectorised")
+    for grade_id, cell in (("mse_loss", SMUGGLING_MSE), ("bce_loss", SMUGGLING_BCE)):
+        where = notebook.cells.index(cell_named(notebook, grade_id)) + 1
+        notebook.cells.insert(where, nbformat.v4.new_code_cell(cell))
+    return notebook
+
+
 def planting_student():
     notebook = variant(LOSS, "mistake_mse_backward_sign")
     notebook.cells.insert(3, nbformat.v4.new_code_cell(PLANTED_CELL))
@@ -112,6 +144,7 @@ CLASS = {
     ("capturer", LOSS.name): capturing_student,
     ("planter", LOSS.name): planting_student,
     ("guesser", LOSS.name): guessing_student,
+    ("smuggler", LOSS.name): smuggling_student,
     ("correct", ACTIVATIONS.name): lambda: variant(ACTIVATIONS, "correct_loops"),
     ("zeros", ACTIVATIONS.name): lambda: variant(ACTIVATIONS, "mistake_backward_returns_zeros"),
 }
@@ -219,7 +252,9 @@ def test_visible_tests_are_shown_as_they_are(graded):
     scratch, _ = graded
     text = text_of(page(scratch, "sign", LOSS))
     assert "assert_close(loss.forward(np.array([[0.5, 1.0]]), np.array([[0.0, 2.0]])), 0.625," in text
-    assert "MSELoss.backward() for y of shape (3, 2)" in text and "got -0.4567738627" in text  # the visible test's message
+    # the visible test's failed check; not its values: a hidden part ran before (test_mse_forward's)
+    assert "check failed: MSELoss.backward() for y of shape (3, 2) (wrong sign)" in text
+    assert "got -0.4567738627" not in text and "run the test in your notebook" in text
 
 
 def test_printed_hidden_lines_are_withheld_and_own_output_stays(graded):
@@ -255,6 +290,17 @@ def test_how_far_a_hidden_check_missed_is_not_shown(graded):
     assert "wrong value" in text_of(html) and not [text for text in failed if "relative error" in text]
     handed_out = text_of(html) + results_json(scratch, "guesser")
     assert not [figure for figure in measured if figure in handed_out]
+
+
+def test_what_student_code_returns_after_hidden_tests_carries_nothing_out(graded):
+    scratch, _ = graded
+    autograded = (scratch / "autograded" / "smuggler" / LOSS.name / f"{LOSS.notebook}.ipynb").read_text()
+    for carrier in (f"(0, {SMUGGLED})", f"got:      {SMUGGLED}", f"Leak{SMUGGLED}"):  # a shape, a value, a class name
+        assert carrier in autograded, carrier
+    text = text_of(page(scratch, "smuggler", LOSS))
+    for handed_out in (text, results_json(scratch, "smuggler")):
+        assert str(SMUGGLED) not in handed_out
+    assert "BCELoss().forward(p=[[0.8, 0.4]], target=[[1, 0]])" in text  # the failed visible check still named
 
 
 def test_planted_script_is_inert(graded):

@@ -33,7 +33,7 @@ import nbformat
 from ..checks import raised_by_student
 from ..instructor import course
 from . import forked, options
-from .hidden import checks_of, hidden_part, ran, secret_lines
+from .hidden import after_exposure, checks_of, hidden_part, ran, secret_lines
 from .kernel import GRADER_ERRORS
 
 DEFAULT_ROOT = "/autograder"
@@ -376,9 +376,8 @@ def _test_output(cell, score, max_score, hidden, hidden_lines, checks=(), expose
     if reason:
         return f"{verdict}: {reason}"
     if errors:
-        said = "(message withheld: raised after hidden tests ran)" if exposed and raised_by_student(errors[0]) \
-            else errors[0].get("evalue", "")
-        message = f"{errors[0].get('ename', 'Error')}: {said}"
+        error = after_exposure(errors[0], raised_by_student(errors[0])) if exposed else errors[0]
+        message = f"{error.get('ename', 'Error')}: {error.get('evalue', '')}"
     else:
         stderr = "".join(o.get("text", "") for o in (cell.outputs if cell is not None else [])
                          if o.get("output_type") == "stream" and o.get("name") == "stderr")

@@ -7,33 +7,35 @@ student sees a list of checks, each a `Check`:
     Check(description="MSELoss.backward on batches of three other shapes", passed=False,
           diagnosis="transposed")          # diagnosis: None when none applies or it passed
 
-Today each hidden part is one generic check, `generic_checks()`: "hidden tests of <grade_id>",
-passed / failed / not run. Named checks plug in by handing `student_view()` their list (same
-shape, in the order they ran) instead; the feedback page (feedback.py) and Gradescope's
-results.json (gradescope.py) render whatever list they get.
+The checks are the failed checks the test's error names (backprop_lab.checks), or one generic
+check, "hidden tests of <grade_id>": passed / failed / not run. The feedback page (feedback.py)
+and Gradescope's results.json (gradescope.py) render the list they get.
 
 The outputs of such a cell are redacted, since a traceback quotes the failing source line and an
 assertion message prints the expected value:
 - an output that quotes a secret line (a hidden line found nowhere else in the notebook) is
   withheld, whatever printed it;
 - an error not placed in the visible part by its traceback is replaced by a neutral message
-  naming the failed check (its type name stays: the student's own exception is worth knowing);
+  naming the failed check;
 - the value of the cell's last expression is dropped when that expression is hidden.
 
-Once a hidden part has run, student code has seen its inputs, and what it printed, showed or
-raised from then on may quote them or the values it was handed back: in that cell and every
-later one, its printed and displayed outputs are withheld and the messages of the errors it
-raised too (their type names stay). Before, what student code prints is its own and stays.
-Only failed checks the test raised name a check: an error student code raised is one whatever
-its message reads (checks.raised_by_student).
+Once a hidden part has run, student code has seen its inputs and what it was handed back, and
+everything it makes from then on may carry them: what it prints, shows and raises, and what it
+returns to the tests, which their messages quote (values, shapes, dtypes, type names). In that
+cell and every later one, printed and displayed outputs are withheld; of an error, a student
+reads its type name if it is Python's or the grader's, and of a test's error its failed checks,
+each with its diagnosis and the detail made from the test's own data
+(checks.detail_for_students); the rest is withheld. Before, what student code prints is its own
+and stays. Only failed checks the test raised name a check: an error student code raised is one
+whatever its message reads (checks.raised_by_student).
 """
 import dataclasses
 import re
 
 import nbformat
 
-from ..checks import MEASURED, parse_failures, raised_by_student
-from .kernel import GRADER_ERRORS
+from ..checks import detail_for_students, parse_failures, raised_by_student
+from .kernel import BUILTIN_ERRORS, GRADER_ERRORS, StudentCodeError
 
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 MIN_SECRET = 16  # shorter hidden lines ("else:", "loss.backward()") say nothing of the test
@@ -42,7 +44,6 @@ WITHHELD_AFTER = "(output withheld: printed after hidden tests ran, whose data i
 _NOTES = {WITHHELD + "\n", WITHHELD_AFTER + "\n"}
 _CELL_FRAME = re.compile(r"Cell In\[(\d+)\], line (\d+)")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,79}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,9 +114,9 @@ def checks_of(grade_id: str, cell, part: HiddenPart, passed: bool) -> list[Check
 
 
 def _diagnosis_shown(failure) -> str:
-    """A failed check's diagnosis and its detail, but for a measure of the distance to the expected value."""
-    shown = failure["detail"] and failure["diagnosis"] not in MEASURED
-    return failure["diagnosis"].replace("_", " ") + (f" ({failure['detail']})" if shown else "")
+    """A failed check's diagnosis, with the part of its detail a student may read."""
+    detail = detail_for_students(failure["diagnosis"], failure["detail"])
+    return failure["diagnosis"].replace("_", " ") + (f" ({detail})" if detail else "")
 
 
 def generic_checks(grade_id: str, outcome: str) -> list[Check]:
@@ -167,7 +168,7 @@ def redacted(outputs: list, secrets: set[str], exposed: bool, tests: bool) -> li
             shown.append(_withheld(WITHHELD))
         else:
             theirs = raised_by_student(output) or not tests
-            shown.append(_neutral(output, None, after=True) if exposed and theirs else output)
+            shown.append(after_exposure(output, theirs) if exposed else output)
     return _one_note_each(shown)
 
 
@@ -194,23 +195,41 @@ def _one_note_each(outputs):
 
 def _error_view(error, cell, part, failed, secrets, exposed):
     if quotes(_text_of(error), secrets):
-        return _neutral(error, failed)
+        which = failed.description if failed else "a hidden check"
+        return _neutral(error, f"failed: {which} (details withheld: they would show the hidden test)")
     if error.get("ename") in GRADER_ERRORS:
         return error
     if _raised_in_visible_part(error, cell, part):
-        return _neutral(error, None, after=True) if exposed and raised_by_student(error) else error
-    return _neutral(error, failed)
+        return after_exposure(error, raised_by_student(error)) if exposed else error
+    which = failed.description if failed else "a hidden check"
+    return _neutral(error, f"failed: {which} (details withheld: they would show the hidden test)")
 
 
-def _neutral(error, failed, after=False):
-    name = error.get("ename", "")
-    name = name if _NAME.fullmatch(name) else "Error"
-    if after:
-        message = "message withheld: raised after hidden tests ran, whose data it could quote"
-    else:
-        which = failed.description if failed else "a hidden check"
-        message = f"failed: {which} (details withheld: they would show the hidden test)"
+def after_exposure(error, theirs):
+    """An error once a hidden part has run. Student code has seen the hidden test's data and
+    shaped what it raised, and what it returned to the tests (their messages show it): of a
+    test's error only the failed checks stay, each as a hidden check is shown; of the student's,
+    nothing but its type."""
+    if error.get("ename") in GRADER_ERRORS and not theirs:
+        return error
+    checks = [] if theirs else parse_failures(str(error.get("evalue", "")))
+    if not checks:
+        return _neutral(error, "message withheld: raised after hidden tests ran, whose data it could quote")
+    said = "; ".join(f"check failed: {check['description']} ({_diagnosis_shown(check)})" for check in checks)
+    return _neutral(error, f"{said} (the rest withheld: it shows what your code returned after hidden tests "
+                           "ran; run the test in your notebook to read it)")
+
+
+def _neutral(error, message):
+    """The error with `message`, under its type name if that is Python's or the grader's (student
+    code names its exception classes as it likes: after a hidden test, with the test's data)."""
+    name = shown_type(error.get("ename", ""))
     return nbformat.v4.new_output("error", ename=name, evalue=message, traceback=[f"{name}: {message}"])
+
+
+def shown_type(name: str) -> str:
+    """An error's type name as a student may read it once a hidden test has run."""
+    return name if name in BUILTIN_ERRORS or name in GRADER_ERRORS or name == StudentCodeError.__name__ else "Exception"
 
 
 def _raised_in_visible_part(error, cell, part):

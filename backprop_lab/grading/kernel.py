@@ -5,6 +5,7 @@ to the notebook: stream output, display data (including inline matplotlib figure
 execute_result of a trailing expression, and errors in the kernel's format.
 """
 import ast
+import builtins
 import copy
 import io
 import sys
@@ -21,6 +22,14 @@ from ..checks import STUDENT_RAISED
 
 class CellTimeoutError(Exception):
     """A cell ran longer than the grader's per-cell time limit."""
+
+
+class StudentCodeError(Exception):
+    """Base of exceptions raised by student code whose type is not a builtin one."""
+
+
+BUILTIN_ERRORS = {name: cls for name, cls in vars(builtins).items()
+                  if isinstance(cls, type) and issubclass(cls, Exception)}
 
 
 # The errors the grader itself puts in a cell (their text is the grader's own, safe to show).

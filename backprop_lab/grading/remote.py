@@ -27,20 +27,14 @@ import torch
 
 from .. import checks, gradcheck
 from . import wire
-from .kernel import GRADER_ERRORS, TIMED_OUT, TIMEOUT_ERROR, CellTimeoutError
+from .kernel import BUILTIN_ERRORS, GRADER_ERRORS, TIMED_OUT, TIMEOUT_ERROR, CellTimeoutError, StudentCodeError
 
 READ_TIMEOUT = 30.0      # seconds to read the rest of a reply once it has started to arrive
 OPEN_DUNDERS = {"__name__", "__qualname__", "__doc__", "__module__", "__dict__"}
-BUILTIN_ERRORS = {name: cls for name, cls in vars(builtins).items()
-                  if isinstance(cls, type) and issubclass(cls, Exception)}
 
 
 class StudentProcessError(Exception):
     """The student process is gone or broke the protocol."""
-
-
-class StudentCodeError(Exception):
-    """Base of exceptions raised by student code whose type is not a builtin one."""
 
 
 _NOTHING = object()
