@@ -343,7 +343,7 @@ CASES = {
 }
 
 
-def _run_cases(cases):
+def _run_cases(cases, tamper_checks=False):
     from backprop_lab.grading import execute
     from backprop_lab.grading.zygote import Zygote
 
@@ -357,7 +357,7 @@ def _run_cases(cases):
     jobs = [execute.Job(name, cells(*case), f"{folder}/{name}") for name, case in cases.items()]
     for job in jobs:
         os.makedirs(job.workdir)
-    zygote = Zygote(kernel, execute.Limits(cell_timeout=20), None, False)
+    zygote = Zygote(kernel, execute.Limits(cell_timeout=20), None, tamper_checks)
     execute.ready(kernel, zygote, jobs)
     try:
         results = execute.run_all(jobs, 2, execute.Limits(cell_timeout=20), kernel, zygote)
@@ -428,3 +428,21 @@ def test_errors_student_code_raised_say_so_and_never_pass_for_the_graders(outcom
     assert error("a_timeout_name")["evalue"] == TIMED_OUT  # the grader's words, not the student's
     assert not raised_by_student(error("raised_by_the_test"))
     assert parse_failures(error("raised_by_the_test")["evalue"])[0]["diagnosis"] == "transposed"
+
+
+# The integrity check runs beside student code, which can make it report anything.
+FORGED_REPORT = {"a_forged_integrity_report": (
+    "import gc\n"
+    "server = next(o for o in gc.get_objects() if type(o).__name__ == 'StudentServer')\n"
+    "server.integrity = lambda: ['numbers the hidden tests used: 0.2075219942']", "x = 1")}
+
+
+def test_what_the_integrity_check_reports_is_the_instructors_to_read():
+    from backprop_lab.grading import gradescope
+    from backprop_lab.grading.kernel import INTEGRITY_ERROR, TAMPERING_SEEN
+
+    outcome = forked.start(lambda: _run_cases(FORGED_REPORT, tamper_checks=True))()["a_forged_integrity_report"]
+    [error] = [o for o in outcome["outputs"][2] if o["output_type"] == "error"]
+    assert (error["ename"], error["evalue"]) == (INTEGRITY_ERROR, TAMPERING_SEEN)  # not graded, in the grader's words
+    [(cell, flag)] = [flag for flag in outcome["flags"] if "0.2075219942" in flag[1]]  # the instructor reads it
+    assert "0.2075219942" not in gradescope._for_students(f"{flag} (cell {cell})")

@@ -28,7 +28,8 @@ import warnings
 from dataclasses import dataclass, field
 
 from . import hugepages, needs, sandbox, scan
-from .kernel import GRADER_ERROR, INTEGRITY_ERROR, TIMED_OUT, TIMEOUT_ERROR, CellTimeoutError, Kernel
+from .kernel import (GRADER_ERROR, INTEGRITY_ERROR, REPORTED_BY_STUDENT_PROCESS, TAMPERING_SEEN, TIMED_OUT,
+                     TIMEOUT_ERROR, CellTimeoutError, Kernel)
 
 HEADER = struct.Struct("!Q")
 STUDENT, LOCKED, TEST = "student", "locked", "test"
@@ -541,8 +542,8 @@ def _serve_tests(reader, writer, sock, limits, kernel):
         except Exception as error:  # noqa: BLE001 - whatever the student side answered, the cell runs
             flags.append(f"the notebook's variables could not be read from the student process ({error})")
         if tampered:
-            outputs, count, truncated = [error_output(INTEGRITY_ERROR, "not graded: " + "; ".join(tampered))], None, False
-            flags += tampered
+            outputs, count, truncated = [error_output(INTEGRITY_ERROR, TAMPERING_SEEN)], None, False
+            flags += [REPORTED_BY_STUDENT_PROCESS + change for change in tampered]
         elif time.monotonic() >= deadline:
             outputs, count, truncated = [error_output(TIMEOUT_ERROR, "the cell ran longer than the grader's "
                                                                           "time limit")], None, False

@@ -34,7 +34,7 @@ from ..checks import raised_by_student
 from ..instructor import course
 from . import forked, options
 from .hidden import after_exposure, checks_of, hidden_part, ran, secret_lines
-from .kernel import GRADER_ERRORS
+from .kernel import GRADER_ERRORS, REPORTED_BY_STUDENT_PROCESS, TAMPERING_SEEN
 
 DEFAULT_ROOT = "/autograder"
 STUDENT = "student"                  # the one submitter's id in the container's gradebook
@@ -296,8 +296,9 @@ def results_json(course_dir: Path, submissions: list, rows: list, notes=(), sand
         if manual:
             summary.append(f"Written answers ({', '.join(manual)}: {sum(manual.values()):g} points) are graded "
                            "by hand later and are not part of this score.")
-        reasons = submission.problems + [_name_cells(flag, labels) for flag in submission.flags]
-        flags += [f"{assignment.name}: {reason}" for reason in submission.flags]
+        shown = [_for_students(flag) for flag in submission.flags]
+        reasons = submission.problems + [_name_cells(flag, labels) for flag in shown]
+        flags += [f"{assignment.name}: {reason}" for reason in shown]
         if reasons:
             summary.append("Notes from the grader:")
             summary += [f"- {reason}" for reason in reasons]
@@ -348,6 +349,14 @@ def _code_cell_labels(course_dir, submission):
     code = [cell for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"]
     return {n: cell.metadata.get("nbgrader", {}).get("grade_id", f"code cell {n}")
             for n, cell in enumerate(code, start=1)}
+
+
+def _for_students(flag):
+    """A flag as results.json hands it out: of tampering, not what the student process said it was."""
+    if not flag.startswith(REPORTED_BY_STUDENT_PROCESS):
+        return flag
+    cells = re.search(r" \(cells? [\d, ]+\)$", flag)
+    return TAMPERING_SEEN.removeprefix("not graded: ") + (cells.group(0) if cells else "")
 
 
 def _name_cells(flag, labels):

@@ -38,6 +38,10 @@ INTEGRITY_ERROR = "GraderIntegrityError"     # the cell was not graded: tamperin
 TIMEOUT_ERROR = CellTimeoutError.__name__
 GRADER_ERRORS = frozenset({GRADER_ERROR, INTEGRITY_ERROR, TIMEOUT_ERROR})
 TIMED_OUT = "the cell ran longer than the grader's time limit"
+# What the integrity check beside student code found is student code's to write: it is a flag for
+# the instructor, and students read only this.
+TAMPERING_SEEN = "not graded: the grader's integrity check saw its machinery changed"
+REPORTED_BY_STUDENT_PROCESS = "the integrity check in the student process reported: "
 
 
 class CellOutputs:
