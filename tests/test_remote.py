@@ -430,19 +430,26 @@ def test_errors_student_code_raised_say_so_and_never_pass_for_the_graders(outcom
     assert parse_failures(error("raised_by_the_test")["evalue"])[0]["diagnosis"] == "transposed"
 
 
-# The integrity check runs beside student code, which can make it report anything.
-FORGED_REPORT = {"a_forged_integrity_report": (
-    "import gc\n"
-    "server = next(o for o in gc.get_objects() if type(o).__name__ == 'StudentServer')\n"
-    "server.integrity = lambda: ['numbers the hidden tests used: 0.2075219942']", "x = 1")}
+# The student side of the line answers as student code makes it: its integrity check reports
+# anything, the list of its names fails with any message.
+SERVER = "import gc\nserver = next(o for o in gc.get_objects() if type(o).__name__ == 'StudentServer')\n"
+FORGED_REPLIES = {
+    "a_forged_integrity_report": (SERVER + "server.integrity = lambda: ['hidden inputs: 0.2075219942']", "x = 1"),
+    "a_failing_list_of_names": (SERVER + "def fail(*args):\n    raise ValueError('hidden inputs: 0.2075219942')\n"
+                                "server._names = fail", "x = 1"),
+}
 
 
-def test_what_the_integrity_check_reports_is_the_instructors_to_read():
+def test_what_the_student_side_says_of_itself_reaches_no_student():
     from backprop_lab.grading import gradescope
     from backprop_lab.grading.kernel import INTEGRITY_ERROR, TAMPERING_SEEN
 
-    outcome = forked.start(lambda: _run_cases(FORGED_REPORT, tamper_checks=True))()["a_forged_integrity_report"]
-    [error] = [o for o in outcome["outputs"][2] if o["output_type"] == "error"]
+    outcomes = forked.start(lambda: _run_cases(FORGED_REPLIES, tamper_checks=True))()
+    reported = outcomes["a_forged_integrity_report"]
+    [error] = [o for o in reported["outputs"][2] if o["output_type"] == "error"]
     assert (error["ename"], error["evalue"]) == (INTEGRITY_ERROR, TAMPERING_SEEN)  # not graded, in the grader's words
-    [(cell, flag)] = [flag for flag in outcome["flags"] if "0.2075219942" in flag[1]]  # the instructor reads it
+    [(cell, flag)] = [flag for flag in reported["flags"] if "0.2075219942" in flag[1]]  # the instructor reads it
     assert "0.2075219942" not in gradescope._for_students(f"{flag} (cell {cell})")
+    failed = outcomes["a_failing_list_of_names"]["flags"]
+    assert [reason for _, reason in failed if "could not be read" in reason and "student code raised" in reason]
+    assert "0.2075219942" not in str(failed)

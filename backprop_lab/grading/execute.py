@@ -540,7 +540,7 @@ def _serve_tests(reader, writer, sock, limits, kernel):
         try:
             tampered = student.bind_names(kernel.namespace, owned, check=kind == TEST)
         except Exception as error:  # noqa: BLE001 - whatever the student side answered, the cell runs
-            flags.append(f"the notebook's variables could not be read from the student process ({error})")
+            flags.append(f"the notebook's variables could not be read from the student process ({_why(error)})")
         if tampered:
             outputs, count, truncated = [error_output(INTEGRITY_ERROR, TAMPERING_SEEN)], None, False
             flags += [REPORTED_BY_STUDENT_PROCESS + change for change in tampered]
@@ -554,7 +554,7 @@ def _serve_tests(reader, writer, sock, limits, kernel):
                 if time.monotonic() < deadline:
                     student.end_cell()
             except (StudentProcessError, CellTimeoutError) as error:
-                flags.append(f"the cell's last changes to student arrays could not be written back ({error})")
+                flags.append(f"the cell's last changes to student arrays could not be written back ({_why(error)})")
             bound = {name: value for name, value in kernel.namespace.items() if before.get(name, _MISSING) is not value}
             owned.update(bound)
             if kind == LOCKED:
@@ -563,6 +563,12 @@ def _serve_tests(reader, writer, sock, limits, kernel):
                 outputs.append(error_output(GRADER_ERROR, "the cell failed"))
         flags += cell_flags(outputs, truncated, limits, timed_out=student.timed_out)
         send_message(writer, {"outputs": outputs, "count": count, "flags": flags, "nonce": request["nonce"]})
+
+
+def _why(error: Exception) -> str:
+    """Why a request failed, for a flag (students read flags in results.json): the grader's words,
+    never what student code raised."""
+    return "student code raised an exception" if getattr(error, "raised_by_student", False) else str(error)[:300]
 
 
 def cell_flags(outputs: list, truncated: bool, limits: Limits, timed_out: bool = False) -> list:
