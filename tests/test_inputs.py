@@ -167,3 +167,14 @@ def test_a_rerun_gives_the_same_grades(graded):
     done, scores = grade_with_backprop_lab(graded["scratch"], "--timeout", "20")
     assert scores == graded["scores"]
     assert flagged(graded["scratch"]) == graded["flagged"]
+
+
+def test_what_is_wrong_with_an_output_is_said_without_its_values():
+    """Students read these problems (results.json): student code chose the output's keys and values."""
+    from backprop_lab.grading import inputs
+
+    for output in ({"output_type": "display_data", "data": {"text/plain": 207521994}, "metadata": {}},
+                   {"output_type": "display_data", "data": {"text/plain": "x"}, "metadata": {}, "k207521994": 1},
+                   {"output_type": "stream", "name": "stdout", "text": 207521994}):
+        checked, [problem] = inputs.checked_outputs([output])
+        assert "nbformat does not allow" in problem and "207521994" not in problem + json.dumps(checked), problem

@@ -103,11 +103,17 @@ def _notebook_with(output):
     return {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [code_cell]}
 
 
+OUTPUT_FIELDS = {"output_type", "name", "text", "data", "metadata", "execution_count", "ename", "evalue", "traceback"}
+
+
 def _readable_problem(output):
-    """jsonschema's own account of what is wrong with `output`, in one line."""
+    """What is wrong with `output`: the field and the schema's rule it breaks, not jsonschema's
+    message, which quotes the offending value and keys (student code's to choose: students read
+    problems in results.json)."""
     try:
         validator.validate(output, ref="output", version=4, version_minor=5)
     except validator.ValidationError as error:
-        where = "/".join(map(str, error.absolute_path))
-        return f"an output nbformat does not allow ({where + ': ' if where else ''}{error.message[:200]})"
+        field = next(iter(error.absolute_path), None)
+        where = f"its {field} field breaks" if field in OUTPUT_FIELDS else "it breaks"
+        return f"an output nbformat does not allow ({where} the schema's rule {error.validator!r})"
     return "an output nbformat does not allow"
