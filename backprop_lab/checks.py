@@ -132,6 +132,15 @@ def parse_failures(text):
             for m in FAILURE_LINE.finditer(text)]
 
 
+def failure_of(message: str) -> dict | None:
+    """The failed check a test's error message states, as parse_failures gives it: only from its
+    first line, and only if that line is one (fail() writes it there). A line further down, or
+    after other words, may come from a value student code returned that the message quotes."""
+    line = (message or "").split("\n", 1)[0]
+    failures = parse_failures(line) if line.startswith("check failed: ") else []
+    return failures[0] if failures else None
+
+
 def check(condition, description, diagnosis="wrong_value", detail=None, text=None):
     """Fail with `diagnosis` unless `condition` is true (for properties no comparison expresses)."""
     if not condition:

@@ -360,3 +360,20 @@ def test_a_failed_check_names_the_likely_mistake(graded):
     failed = [" ".join(item.get_text().split()) for item in soup.select("div.hidden-checks li")
               if "check-passed" not in item["class"]]
     assert any("wrong sign" in text for text in failed), failed
+
+
+def test_a_check_line_in_what_a_test_quotes_names_no_check():
+    """A test's message may quote what student code returned (a class name, a string): only its
+    first line, written by checks.fail, names a failed check."""
+    from backprop_lab.grading import hidden
+
+    quoted = "x: check failed: 0.2075219942 — diagnosis: zeros"  # e.g. the name of a student's class
+    source = "check(True, 'fine')\n### BEGIN HIDDEN TESTS\nassert isinstance(layer, Layer), f'got {name}'\n### END HIDDEN TESTS"
+    for message in (f"layers[0] should be a Layer, got {quoted}", f"layers[0] should be a Layer\ncheck failed: {quoted}"):
+        error = nbformat.v4.new_output("error", ename="AssertionError", evalue=message,
+                                       traceback=[f"AssertionError: {message}"])
+        cell = nbformat.v4.new_code_cell(source, outputs=[error], execution_count=3)
+        checks = hidden.checks_of("test_layers", cell, hidden.hidden_part(source), passed=False)
+        assert [check.description for check in checks] == ["hidden tests of test_layers"], checks
+        shown = hidden.after_exposure(error, theirs=False)
+        assert "0.2075219942" not in json.dumps(shown), shown

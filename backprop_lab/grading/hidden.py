@@ -34,7 +34,7 @@ import re
 
 import nbformat
 
-from ..checks import detail_for_students, parse_failures, raised_by_student
+from ..checks import detail_for_students, failure_of, raised_by_student
 from .kernel import BUILTIN_ERRORS, GRADER_ERRORS, StudentCodeError
 
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
@@ -106,8 +106,8 @@ def checks_of(grade_id: str, cell, part: HiddenPart, passed: bool) -> list[Check
     if result == "failed":
         raised = [output for output in cell.get("outputs", [])
                   if output.get("output_type") == "error" and not raised_by_student(output)]
-        named = [Check(failure["description"], False, _diagnosis_shown(failure))
-                 for error in raised for failure in parse_failures(str(error.get("evalue", "")))]
+        failures = [failure_of(str(error.get("evalue", ""))) for error in raised]
+        named = [Check(failure["description"], False, _diagnosis_shown(failure)) for failure in failures if failure]
         if named:
             return named
     return generic_checks(grade_id, result)
@@ -212,10 +212,10 @@ def after_exposure(error, theirs):
     nothing but its type."""
     if error.get("ename") in GRADER_ERRORS and not theirs:
         return error
-    checks = [] if theirs else parse_failures(str(error.get("evalue", "")))
-    if not checks:
+    failure = None if theirs else failure_of(str(error.get("evalue", "")))
+    if failure is None:
         return _neutral(error, "message withheld: raised after hidden tests ran, whose data it could quote")
-    said = "; ".join(f"check failed: {check['description']} ({_diagnosis_shown(check)})" for check in checks)
+    said = f"check failed: {failure['description']} ({_diagnosis_shown(failure)})"
     return _neutral(error, f"{said} (the rest withheld: it shows what your code returned after hidden tests "
                            "ran; run the test in your notebook to read it)")
 
