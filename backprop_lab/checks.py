@@ -78,12 +78,13 @@ DIAGNOSES = {
     "wrong_value": "the values are wrong.",
 }
 # Details made from the test's own data (the counts it named, its inputs' names). Any other detail
-# is measured on what student code returned (its shape, dtype, type, the distance to the expected
-# value): once a hidden test has run, student code can shape those to carry the test's data out
-# (a constant return value and its relative error give the expected value), so only instructors
-# read them (the autograded notebook, in formgrader).
+# is measured on what student code returned (its shape, dtype, type, factor, the distance to the
+# expected value): once a hidden test has run, student code can shape those to carry the test's
+# data out (a constant return value and its relative error give the expected value; a factor
+# chosen among a hundred, two digits), so only instructors read them (the autograded notebook, in
+# formgrader). Of factors, students read the one of the commonest mistake: the 2 of a square.
 TEST_DETAILS = {"sum_not_mean", "mean_not_sum", "returns_input"}
-SMALL_FACTOR = re.compile(r"×-?(?:1/)?[1-9][0-9]?")  # ×2, ×-1/3, ×12: the factors of real mistakes
+SMALL_FACTOR = re.compile(r"×-?(?:1/)?2")
 
 
 def detail_for_students(diagnosis: str, detail: str) -> str:

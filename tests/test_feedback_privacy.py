@@ -377,3 +377,14 @@ def test_a_check_line_in_what_a_test_quotes_names_no_check():
         assert [check.description for check in checks] == ["hidden tests of test_layers"], checks
         shown = hidden.after_exposure(error, theirs=False)
         assert "0.2075219942" not in json.dumps(shown), shown
+
+
+def test_a_factor_student_code_could_choose_is_not_shown():
+    """Returning the right answer times k is in student code's power: of factors, a page names the 2
+    of a square, not the other factors a hidden test's data could be written in."""
+    from backprop_lab.checks import detail_for_students
+
+    assert [detail_for_students("constant_factor", k) for k in ("×2", "×-1/2", "×20", "×75", "×0.7")] == \
+        ["×2", "×-1/2", "", "", ""]
+    assert detail_for_students("wrong_shape", "shape (0, 207521994)") == ""
+    assert detail_for_students("sum_not_mean", "over the batch (5)") == "over the batch (5)"

@@ -363,7 +363,8 @@ def _run_cases(cases, tamper_checks=False):
         results = execute.run_all(jobs, 2, execute.Limits(cell_timeout=20), kernel, zygote)
     finally:
         zygote.close()
-    return {key: {"outputs": result.outputs, "flags": result.flags} for key, result in results.items()}
+    return {key: {"outputs": result.outputs, "flags": result.flags, "counts": result.counts}
+            for key, result in results.items()}
 
 
 # The harness itself can fail: a test cell whose assertion is false must give an error output.
@@ -437,6 +438,10 @@ FORGED_REPLIES = {
     "a_forged_integrity_report": (SERVER + "server.integrity = lambda: ['hidden inputs: 0.2075219942']", "x = 1"),
     "a_failing_list_of_names": (SERVER + "def fail(*args):\n    raise ValueError('hidden inputs: 0.2075219942')\n"
                                 "server._names = fail", "x = 1"),
+    "a_chosen_execution_count_and_flags": (
+        "import backprop_lab.grading.execute as execute\n"
+        "execute.cell_flags = lambda *args, **kwargs: ['hidden inputs: 0.2075219942']\n"
+        "get_ipython().execution_count = 2075219942", "x = 1"),
 }
 
 
@@ -453,3 +458,5 @@ def test_what_the_student_side_says_of_itself_reaches_no_student():
     failed = outcomes["a_failing_list_of_names"]["flags"]
     assert [reason for _, reason in failed if "could not be read" in reason and "student code raised" in reason]
     assert "0.2075219942" not in str(failed)
+    chosen = outcomes["a_chosen_execution_count_and_flags"]
+    assert chosen["counts"][:2] == [1, 2] and "2075219942" not in str(chosen)  # the In [n] of a page, the notes

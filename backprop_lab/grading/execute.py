@@ -190,6 +190,7 @@ class _Endpoint:
         self.limit = 4 * output_bytes + 2**16
         self.buffer, self.alive, self.registered, self.nonce, self.deadline = b"", True, True, None, math.inf
         self.reaped, self.ending, self.outgoing = False, "how is not known", b""
+        self.answered = 0  # cells it ran: their execution count, as its kernel numbers them
         os.set_blocking(writer, False)
 
     def kill(self):
@@ -349,6 +350,9 @@ class _Notebook:
         if endpoint not in self.replies or reply.get("nonce") != endpoint.nonce:
             self.stop(endpoint, "sent the grader a reply to a request it was never given")
             return None
+        endpoint.answered += 1
+        if endpoint is self.student:  # student code writes its replies: of them, only what the grader can say
+            count, flags = endpoint.answered, [flag for flag in flags if flag in grader_flags(self.limits)]
         return outputs, count, flags
 
     def complete_cell(self):
@@ -571,15 +575,24 @@ def _why(error: Exception) -> str:
     return "student code raised an exception" if getattr(error, "raised_by_student", False) else str(error)[:300]
 
 
+TRUNCATED, OUT_OF_MEMORY = "printed more output than the grader keeps (truncated)", "ran out of memory"
+PROCESS_LIMIT = "started more processes than the grader allows"
+
+
 def cell_flags(outputs: list, truncated: bool, limits: Limits, timed_out: bool = False) -> list:
     """What about a cell's run deserves a human look (both processes say it the same way)."""
     errors = {output.get("ename") for output in outputs}
-    flags = ["printed more output than the grader keeps (truncated)"] if truncated else []
+    flags = [TRUNCATED] if truncated else []
     if timed_out or TIMEOUT_ERROR in errors:
         flags.append(f"timed out after {limits.cell_timeout:g} s")
     if any(str(name).endswith("MemoryError") for name in errors):
-        flags.append("ran out of memory")
+        flags.append(OUT_OF_MEMORY)
     return flags
+
+
+def grader_flags(limits: Limits) -> set:
+    """Every flag the student process may raise about a cell (students read flags in results.json)."""
+    return {TRUNCATED, OUT_OF_MEMORY, PROCESS_LIMIT, f"timed out after {limits.cell_timeout:g} s"}
 
 
 def run_cell(kernel: Kernel, source: str, limits: Limits, seconds: float | None = None) -> tuple:

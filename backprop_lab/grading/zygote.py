@@ -152,7 +152,7 @@ def _serve_student(reader, writer, sock, limits, kernel, snapshot, confined):
         outputs, count, truncated = run_cell(kernel, request["source"], limits)
         flags = execute.cell_flags(outputs, truncated, limits)
         if confined and sandbox.at_process_limit():  # (unconfined, nothing limits processes)
-            flags.append("started more processes than the grader allows")
+            flags.append(execute.PROCESS_LIMIT)
         if kind == LOCKED:
             if snapshot:
                 snapshot.remember_bindings(kernel.namespace)
