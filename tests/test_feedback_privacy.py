@@ -83,16 +83,19 @@ def capturing_student():
     return notebook
 
 
+def inserted_after(notebook, grade_id, source):
+    """`notebook` with a code cell of `source` right after the cell `grade_id`."""
+    notebook.cells.insert(notebook.cells.index(cell_named(notebook, grade_id)) + 1, nbformat.v4.new_code_cell(source))
+    return notebook
+
+
 def guessing_student():
     """A correct MSELoss wrapped to answer a constant wherever the visible test cannot see: were
     the relative error of the hidden checks shown, it would give their expected values away."""
-    notebook = variant(LOSS, "correct_vectorised")
-    where = notebook.cells.index(cell_named(notebook, "mse_loss")) + 1
-    notebook.cells.insert(where, nbformat.v4.new_code_cell(
-        "mse_forward = MSELoss.forward\n"
-        "MSELoss.forward = lambda self, y, target: (lambda value: value if abs(value - 0.625) < 1e-9 else 1.0)(\n"
-        "    mse_forward(self, y, target))"))
-    return notebook
+    return inserted_after(variant(LOSS, "correct_vectorised"), "mse_loss",
+                          "mse_forward = MSELoss.forward\n"
+                          "MSELoss.forward = lambda self, y, target: (lambda value: value if abs(value - 0.625) < 1e-9 "
+                          "else 1.0)(\n    mse_forward(self, y, target))")
 
 
 # Nine digits of the first input of 01's hidden test_mse_forward (np.random.default_rng(1101)).
@@ -120,11 +123,8 @@ BCELoss.forward, BCELoss.backward = bce_forward, bce_backward
 def smuggling_student():
     """A correct MSELoss that keeps what the hidden tests hand it, then hands it back in what the
     tests print of its results: a shape, a value a visible test quotes, an exception's class name."""
-    notebook = variant(LOSS, "correct_vectorised")
-    for grade_id, cell in (("mse_loss", SMUGGLING_MSE), ("bce_loss", SMUGGLING_BCE)):
-        where = notebook.cells.index(cell_named(notebook, grade_id)) + 1
-        notebook.cells.insert(where, nbformat.v4.new_code_cell(cell))
-    return notebook
+    return inserted_after(inserted_after(variant(LOSS, "correct_vectorised"), "mse_loss", SMUGGLING_MSE),
+                          "bce_loss", SMUGGLING_BCE)
 
 
 def planting_student():

@@ -452,7 +452,7 @@ def test_what_the_student_side_says_of_itself_reaches_no_student():
     outcomes = forked.start(lambda: _run_cases(FORGED_REPLIES, tamper_checks=True))()
     reported = outcomes["a_forged_integrity_report"]
     [error] = [o for o in reported["outputs"][2] if o["output_type"] == "error"]
-    assert (error["ename"], error["evalue"]) == (INTEGRITY_ERROR, TAMPERING_SEEN)  # not graded, in the grader's words
+    assert (error["ename"], error["evalue"]) == (INTEGRITY_ERROR, f"not graded: {TAMPERING_SEEN}")  # the grader's words
     [(cell, flag)] = [flag for flag in reported["flags"] if "0.2075219942" in flag[1]]  # the instructor reads it
     assert "0.2075219942" not in gradescope._for_students(f"{flag} (cell {cell})")
     failed = outcomes["a_failing_list_of_names"]["flags"]

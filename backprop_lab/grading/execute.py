@@ -352,7 +352,8 @@ class _Notebook:
             return None
         endpoint.answered += 1
         if endpoint is self.student:  # student code writes its replies: of them, only what the grader can say
-            count, flags = endpoint.answered, [flag for flag in flags if flag in grader_flags(self.limits)]
+            allowed = grader_flags(self.limits)
+            count, flags = endpoint.answered, [flag for flag in flags if flag in allowed]
         return outputs, count, flags
 
     def complete_cell(self):
@@ -546,7 +547,7 @@ def _serve_tests(reader, writer, sock, limits, kernel):
         except Exception as error:  # noqa: BLE001 - whatever the student side answered, the cell runs
             flags.append(f"the notebook's variables could not be read from the student process ({_why(error)})")
         if tampered:
-            outputs, count, truncated = [error_output(INTEGRITY_ERROR, TAMPERING_SEEN)], None, False
+            outputs, count, truncated = [error_output(INTEGRITY_ERROR, f"not graded: {TAMPERING_SEEN}")], None, False
             flags += [REPORTED_BY_STUDENT_PROCESS + change for change in tampered]
         elif time.monotonic() >= deadline:
             outputs, count, truncated = [error_output(TIMEOUT_ERROR, "the cell ran longer than the grader's "

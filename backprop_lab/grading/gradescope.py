@@ -351,17 +351,20 @@ def _code_cell_labels(course_dir, submission):
             for n, cell in enumerate(code, start=1)}
 
 
+_FLAG_CELLS = re.compile(r"(.*) \(cells? ([\d, ]+)\)", re.S)  # "<reason> (cells 5, 6)", as the grader merges flags
+
+
 def _for_students(flag):
     """A flag as results.json hands it out: of tampering, not what the student process said it was."""
     if not flag.startswith(REPORTED_BY_STUDENT_PROCESS):
         return flag
-    cells = re.search(r" \(cells? [\d, ]+\)$", flag)
-    return TAMPERING_SEEN.removeprefix("not graded: ") + (cells.group(0) if cells else "")
+    match = _FLAG_CELLS.fullmatch(flag)
+    return TAMPERING_SEEN + (flag[match.end(1):] if match else "")
 
 
 def _name_cells(flag, labels):
     """"timed out after 60 s (cells 5, 6)" -> "timed out after 60 s (in mse_loss, test_mse_forward)"."""
-    match = re.fullmatch(r"(.*) \(cells? ([\d, ]+)\)", flag, re.S)
+    match = _FLAG_CELLS.fullmatch(flag)
     if not match:
         return flag
     names = [labels.get(int(n), f"code cell {n}") for n in match.group(2).split(", ")]

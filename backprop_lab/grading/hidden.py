@@ -195,12 +195,15 @@ def _one_note_each(outputs):
 
 def _error_view(error, cell, part, failed, secrets, exposed):
     if quotes(_text_of(error), secrets):
-        which = failed.description if failed else "a hidden check"
-        return _neutral(error, f"failed: {which} (details withheld: they would show the hidden test)")
+        return _failed_hidden_check(error, failed)
     if error.get("ename") in GRADER_ERRORS:
         return error
     if _raised_in_visible_part(error, cell, part):
         return after_exposure(error, raised_by_student(error)) if exposed else error
+    return _failed_hidden_check(error, failed)
+
+
+def _failed_hidden_check(error, failed):
     which = failed.description if failed else "a hidden check"
     return _neutral(error, f"failed: {which} (details withheld: they would show the hidden test)")
 

@@ -40,7 +40,7 @@ GRADER_ERRORS = frozenset({GRADER_ERROR, INTEGRITY_ERROR, TIMEOUT_ERROR})
 TIMED_OUT = "the cell ran longer than the grader's time limit"
 # What the integrity check beside student code found is student code's to write: it is a flag for
 # the instructor, and students read only this.
-TAMPERING_SEEN = "not graded: the grader's integrity check saw its machinery changed"
+TAMPERING_SEEN = "the grader's integrity check saw its machinery changed"
 REPORTED_BY_STUDENT_PROCESS = "the integrity check in the student process reported: "
 
 
